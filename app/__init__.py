@@ -1,0 +1,117 @@
+"""The application factory."""
+
+import json
+import logging
+import os
+import secrets
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+from flask_openapi3 import Info, OpenAPI
+from redis import Redis
+
+from app import demo, wechat
+from app.accounts import cli as accounts_cli
+from app.accounts import routes as accounts_routes
+from app.core import schemas, transactions
+from app.core.crypto import cipher
+from app.core.errors import register_error_handlers
+from app.extensions import db, limiter, migrate
+from app.regions import cli as regions_cli
+from app.regions import routes as regions_routes
+from app.volunteers import routes as volunteers_routes
+from config.settings import config_for
+
+ROOT = Path(__file__).resolve().parent.parent
+
+SECURITY_SCHEMES = {"bearer": {"type": "http", "scheme": "bearer"}}
+
+
+def create_app(mode: str | None = None, **overrides) -> OpenAPI:
+    app = OpenAPI(
+        __name__,
+        info=Info(title="青年志愿者服务派单平台 API", version="1.0.0"),
+        security_schemes=SECURITY_SCHEMES,
+        doc_prefix="/api/v1",
+        doc_url="/openapi.json",
+        doc_ui=False,
+        validation_error_callback=schemas.validation_error_response,
+        instance_relative_config=True,
+    )
+    _configure(app, mode, overrides)
+    _init_extensions(app)
+    _register(app)
+    return app
+
+
+def _configure(app: OpenAPI, mode: str | None, overrides: dict) -> None:
+    settings = config_for(mode)
+    app.config.from_object(settings)
+    app.config["SANDBOX"] = settings.sandbox
+    app.config.update(overrides)
+    if app.config["MODE"] == "production":
+        problems = settings.problems()
+        if problems:
+            raise RuntimeError("生产环境配置不完整：" + "；".join(problems))
+    os.makedirs(app.instance_path, exist_ok=True)
+    if not app.config["SQLALCHEMY_DATABASE_URI"]:
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'volunteers.db'}"
+    if not (app.config["SECRET_KEY"] and app.config["FIELD_ENCRYPTION_KEY"]):
+        _development_secrets(app)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def _development_secrets(app: OpenAPI) -> None:
+    """Keys for development only, kept in the instance folder so encrypted data survives restarts."""
+    path = Path(app.instance_path) / "dev-secrets.json"
+    if path.exists():
+        stored = json.loads(path.read_text())
+    else:
+        stored = {
+            "SECRET_KEY": secrets.token_urlsafe(32),
+            "FIELD_ENCRYPTION_KEY": Fernet.generate_key().decode(),
+        }
+        path.write_text(json.dumps(stored))
+        path.chmod(0o600)
+    for key, value in stored.items():
+        app.config[key] = app.config.get(key) or value
+    app.logger.warning("使用开发用密钥（%s），不可用于生产环境", path)
+
+
+def _init_extensions(app: OpenAPI) -> None:
+    cipher.configure(app.config["FIELD_ENCRYPTION_KEY"])
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        # Never echo bound parameters (they may hold personal data) into logs or error text.
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
+            "hide_parameters": True,
+        }
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    redis_url = app.config["REDIS_URL"]
+    app.extensions["redis"] = Redis.from_url(redis_url) if redis_url else None
+    app.config["RATELIMIT_STORAGE_URI"] = redis_url or "memory://"
+    app.config.setdefault("RATELIMIT_KEY_PREFIX", "volunteers")
+    limiter.init_app(app)
+    wechat.init_app(app)
+    schemas.init_app(app)
+    transactions.init_app(app)
+    register_error_handlers(app)
+
+
+def _register(app: OpenAPI) -> None:
+    for module in (accounts_routes, regions_routes, volunteers_routes):
+        app.register_api(module.api)
+    app.cli.add_command(accounts_cli.staff)
+    app.cli.add_command(regions_cli.regions)
+    app.cli.add_command(demo.seed_demo)
+
+    @app.get("/api/v1/openapi.json", doc_ui=False)
+    def openapi_document():
+        """The OpenAPI document, generated from the schemas that validate requests."""
+        return app.api_doc
+
+    @app.get("/healthz", doc_ui=False)
+    def healthz():
+        db.session.execute(db.text("SELECT 1"))
+        return {"status": "ok", "sandbox": app.config["SANDBOX"]}

@@ -1,0 +1,1 @@
+"""Accounts: users, logins (WeChat and staff), staff accounts and secretary appointments."""

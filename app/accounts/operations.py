@@ -1,0 +1,213 @@
+"""Logins (WeChat code, staff password), staff accounts and secretary appointments."""
+
+from datetime import timedelta
+
+import pyotp
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
+from sqlalchemy import select
+
+from app import wechat
+from app.accounts.models import Secretary, StaffAccount, User
+from app.core import audit, auth, clock
+from app.core.access import Principal, require_staff_over
+from app.core.errors import (
+    AppError,
+    Conflict,
+    NotFound,
+    ServiceUnavailable,
+    TooManyRequests,
+    Unauthenticated,
+)
+from app.extensions import db
+from app.regions import operations as regions
+
+passwords = PasswordHasher()
+
+
+# --- who is calling ----------------------------------------------------------------------------
+
+
+@auth.role_source
+def account_roles(user_id: int) -> dict | None:
+    user = db.session.get(User, user_id)
+    if user is None or user.withdrawn_at is not None:
+        return None
+    roles = {"admin"} if user.is_admin else set()
+    staff = db.session.get(StaffAccount, user_id)
+    secretary = db.session.get(Secretary, user_id)
+    if staff:
+        roles.add("staff")
+    if secretary:
+        roles.add("secretary")
+    return {
+        "roles": roles,
+        "staff_region": staff.region_code if staff else None,
+        "secretary_village": secretary.village_code if secretary else None,
+    }
+
+
+def roles_of(user_id: int) -> list[str]:
+    principal = auth.build_principal(user_id)
+    return sorted(principal.roles) if principal else []
+
+
+# --- WeChat login ------------------------------------------------------------------------------
+
+
+def wechat_login(code: str) -> tuple[str, User]:
+    try:
+        session = wechat.gateway().code_to_session(code)
+    except wechat.WeChatCodeInvalid:
+        raise Unauthenticated("登录凭证无效或已过期，请重新进入小程序", code="wechat_code_invalid") from None
+    except wechat.WeChatRateLimited:
+        raise TooManyRequests("登录过于频繁，请稍后再试", code="wechat_rate_limited") from None
+    except wechat.WeChatError:
+        raise ServiceUnavailable("微信服务暂时不可用，请稍后再试", code="wechat_unavailable") from None
+    now = clock.now()
+    user = db.session.scalar(select(User).where(User.openid == session.openid))
+    if user is None:
+        user = User(openid=session.openid, created_at=now)
+        db.session.add(user)
+        db.session.flush()
+        audit.record("create", "user", user.id, after={"channel": "wechat"}, actor_id=user.id)
+    user.session_key = session.session_key
+    user.last_login_at = now
+    token = auth.issue_token(user.id, "miniprogram", current_app.config["TOKEN_TTL_MINIPROGRAM"])
+    return token, user
+
+
+# --- staff -------------------------------------------------------------------------------------
+
+
+def create_staff(
+    username: str,
+    password: str,
+    region_code: str,
+    *,
+    display_name: str | None = None,
+    admin: bool = False,
+    with_totp: bool = False,
+) -> StaffAccount:
+    regions.get(region_code)
+    if db.session.scalar(select(StaffAccount).where(StaffAccount.username == username)):
+        raise Conflict(f"用户名 {username} 已存在", code="username_taken")
+    if len(password) < 10:
+        raise AppError("密码至少 10 个字符", code="weak_password", status=422)
+    now = clock.now()
+    user = User(is_admin=admin, created_at=now)
+    db.session.add(user)
+    db.session.flush()
+    account = StaffAccount(
+        user_id=user.id,
+        username=username,
+        display_name=display_name or username,
+        password_hash=passwords.hash(password),
+        region_code=region_code,
+        totp_secret=pyotp.random_base32() if with_totp else None,
+        failed_attempts=0,
+        created_at=now,
+    )
+    db.session.add(account)
+    audit.record(
+        "create",
+        "staff_account",
+        user.id,
+        region_code=region_code,
+        after={"username": username, "region": region_code, "admin": admin, "totp": with_totp},
+    )
+    return account
+
+
+def staff_login(username: str, password: str, totp: str | None) -> tuple[str, User]:
+    """Same answer for unknown user and wrong password; lock-out after repeated failures."""
+    config = current_app.config
+    now = clock.now()
+    account = db.session.scalar(select(StaffAccount).where(StaffAccount.username == username))
+    if account is None:
+        passwords.hash(password)  # spend the same time as a real check
+        raise Unauthenticated("用户名或密码错误", code="invalid_credentials")
+    if account.locked_until and account.locked_until > now:
+        minutes = max(1, int((account.locked_until - now).total_seconds() // 60) + 1)
+        raise TooManyRequests(f"登录失败次数过多，账号已锁定，请 {minutes} 分钟后再试", code="account_locked")
+    if not _password_ok(account, password) or not _totp_ok(account, totp):
+        account.failed_attempts += 1
+        if account.failed_attempts >= config["STAFF_LOCKOUT_FAILURES"]:
+            account.locked_until = now + timedelta(minutes=config["STAFF_LOCKOUT_MINUTES"])
+            account.failed_attempts = 0
+        # The failure count must survive the error response's rollback.
+        db.session.commit()
+        raise Unauthenticated("用户名或密码错误", code="invalid_credentials")
+    account.failed_attempts = 0
+    account.locked_until = None
+    user = db.session.get(User, account.user_id)
+    user.last_login_at = now
+    if passwords.check_needs_rehash(account.password_hash):
+        account.password_hash = passwords.hash(password)
+    return auth.issue_token(user.id, "staff", config["TOKEN_TTL_STAFF"]), user
+
+
+def _password_ok(account: StaffAccount, password: str) -> bool:
+    try:
+        return passwords.verify(account.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _totp_ok(account: StaffAccount, code: str | None) -> bool:
+    if not account.totp_secret:
+        return True
+    return bool(code) and pyotp.TOTP(account.totp_secret).verify(code, valid_window=1)
+
+
+# --- secretaries -------------------------------------------------------------------------------
+
+
+def appoint_secretary(principal: Principal, user_id: int, village_code: str) -> Secretary:
+    village = regions.ensure_exists(village_code, field_name="village", levels=["village"])
+    require_staff_over(principal, village.code, at_least="county")
+    user = db.session.get(User, user_id)
+    if user is None or user.withdrawn_at is not None or user.openid is None:
+        raise NotFound("用户不存在或未通过小程序登录", code="user_not_found")
+    now = clock.now()
+    current = db.session.get(Secretary, user_id)
+    if current is not None:
+        # Moving a secretary between villages needs scope over the village they leave too.
+        require_staff_over(principal, current.village_code, at_least="county")
+        before = {"village": current.village_code}
+        current.village_code, current.appointed_by, current.appointed_at = (
+            village.code,
+            principal.user_id,
+            now,
+        )
+        audit.record(
+            "update",
+            "secretary",
+            user_id,
+            before=before,
+            after={"village": village.code},
+            region_code=village.code,
+        )
+        return current
+    secretary = Secretary(
+        user_id=user_id, village_code=village.code, appointed_by=principal.user_id, appointed_at=now
+    )
+    db.session.add(secretary)
+    audit.record("create", "secretary", user_id, after={"village": village.code}, region_code=village.code)
+    return secretary
+
+
+def remove_secretary(principal: Principal, user_id: int) -> None:
+    secretary = db.session.get(Secretary, user_id)
+    if secretary is None:
+        raise NotFound("该用户不是村团支部书记", code="secretary_not_found")
+    require_staff_over(principal, secretary.village_code, at_least="county")
+    audit.record(
+        "delete",
+        "secretary",
+        user_id,
+        before={"village": secretary.village_code},
+        region_code=secretary.village_code,
+    )
+    db.session.delete(secretary)

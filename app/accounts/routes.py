@@ -1,0 +1,85 @@
+from flask import current_app
+from flask_openapi3 import APIBlueprint, Tag
+
+from app.accounts import operations
+from app.accounts.schemas import (
+    LoginOut,
+    SecretaryIn,
+    SecretaryOut,
+    SecretaryPath,
+    StaffLoginIn,
+    UserOut,
+    WechatLoginIn,
+)
+from app.core import auth
+from app.core.auth import current_principal, login_required
+from app.core.schemas import ErrorOut
+from app.extensions import limiter
+
+api = APIBlueprint(
+    "accounts", __name__, url_prefix="/api/v1", abp_tags=[Tag(name="accounts", description="登录与角色")]
+)
+
+BEARER = [{"bearer": []}]
+
+
+def user_out(user_id: int) -> UserOut:
+    principal = auth.build_principal(user_id)
+    return UserOut(
+        id=user_id,
+        roles=sorted(principal.roles),
+        registered="volunteer" in principal.roles,
+        staff_region=principal.staff_region,
+        secretary_village=principal.secretary_village,
+    )
+
+
+@api.post("/auth/wechat-login", responses={200: LoginOut, 401: ErrorOut, 429: ErrorOut, 503: ErrorOut})
+@limiter.limit(lambda: limiter_config("WECHAT_LOGIN_RATE_LIMIT"))
+def wechat_login(body: WechatLoginIn):
+    """小程序登录：用 wx.login 的 code 换取令牌。"""
+    token, user = operations.wechat_login(body.code)
+    return LoginOut(token=token, user=user_out(user.id)).model_dump()
+
+
+@api.post("/auth/staff-login", responses={200: LoginOut, 401: ErrorOut, 429: ErrorOut})
+@limiter.limit(lambda: limiter_config("STAFF_LOGIN_RATE_LIMIT"))
+def staff_login(body: StaffLoginIn):
+    """工作人员登录；连续失败将锁定账号。"""
+    token, user = operations.staff_login(body.username, body.password, body.totp)
+    return LoginOut(token=token, user=user_out(user.id)).model_dump()
+
+
+@api.post("/auth/logout", responses={204: None}, security=BEARER)
+@login_required()
+def logout():
+    """注销当前令牌。"""
+    auth.revoke_token(auth.bearer_token())
+    return "", 204
+
+
+@api.get("/me", responses={200: UserOut, 401: ErrorOut}, security=BEARER)
+@login_required()
+def me():
+    return user_out(current_principal().user_id).model_dump()
+
+
+@api.post("/secretaries", responses={201: SecretaryOut, 403: ErrorOut, 404: ErrorOut}, security=BEARER)
+@login_required("staff")
+def appoint_secretary(body: SecretaryIn):
+    """任命村团支部书记（县级及以上工作人员，限本辖区的村）。"""
+    secretary = operations.appoint_secretary(current_principal(), body.user_id, body.village)
+    return SecretaryOut.model_validate(secretary).model_dump(mode="json"), 201
+
+
+@api.delete(
+    "/secretaries/<int:user_id>", responses={204: None, 403: ErrorOut, 404: ErrorOut}, security=BEARER
+)
+@login_required("staff")
+def remove_secretary(path: SecretaryPath):
+    operations.remove_secretary(current_principal(), path.user_id)
+    return "", 204
+
+
+def limiter_config(name: str) -> str:
+    return current_app.config[name]

@@ -1,0 +1,1 @@
+"""What every domain uses: errors, database types, auth, access, audit, crypto, clock."""

@@ -1,0 +1,137 @@
+"""Bearer tokens and the current caller.
+
+A token is 256 random bits from the OS CSPRNG, shown to the client once and stored only as its
+SHA-256 digest; it expires and can be revoked. Domains that confer roles register a role source,
+so core never imports a domain.
+"""
+
+import hashlib
+import secrets
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from functools import wraps
+
+from flask import g, has_request_context, request
+from sqlalchemy import ForeignKey, Index, String, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.core import clock
+from app.core.access import Principal
+from app.core.db import UTCDateTime, db
+from app.core.errors import Forbidden, Unauthenticated
+
+
+class AuthToken(db.Model):
+    __tablename__ = "auth_tokens"
+    __table_args__ = (Index("ix_auth_tokens_user_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: SHA-256 hex digest of the bearer token; the token itself is never stored.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    #: "miniprogram" or "staff": which login issued it.
+    channel: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(user_id: int, channel: str, ttl: timedelta) -> str:
+    token = secrets.token_urlsafe(32)
+    now = clock.now()
+    db.session.add(
+        AuthToken(
+            token_hash=_digest(token), user_id=user_id, channel=channel, created_at=now, expires_at=now + ttl
+        )
+    )
+    return token
+
+
+def revoke_token(token: str) -> None:
+    row = db.session.scalar(select(AuthToken).where(AuthToken.token_hash == _digest(token)))
+    if row is not None and row.revoked_at is None:
+        row.revoked_at = clock.now()
+
+
+def revoke_all(user_id: int) -> None:
+    now = clock.now()
+    for row in db.session.scalars(
+        select(AuthToken).where(AuthToken.user_id == user_id, AuthToken.revoked_at.is_(None))
+    ):
+        row.revoked_at = now
+
+
+_role_sources: list[Callable[[int], dict | None]] = []
+
+
+def role_source(func: Callable[[int], dict | None]) -> Callable[[int], dict | None]:
+    """Each domain that confers a role registers how: user id → {"roles": {...}, field: value}.
+
+    A source answering None vetoes the login (the user is gone). Core never imports a domain.
+    """
+    _role_sources.append(func)
+    return func
+
+
+def build_principal(user_id: int) -> Principal | None:
+    roles: set[str] = set()
+    fields: dict = {}
+    for source in _role_sources:
+        part = source(user_id)
+        if part is None:
+            return None
+        roles |= part.pop("roles", set())
+        fields.update(part)
+    return Principal(user_id=user_id, roles=frozenset(roles), **fields)
+
+
+def bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def current_principal() -> Principal | None:
+    if "principal" not in g:
+        g.principal = _load_principal()
+    return g.principal
+
+
+def _load_principal() -> Principal | None:
+    token = bearer_token()
+    if token is None:
+        return None
+    row = db.session.scalar(select(AuthToken).where(AuthToken.token_hash == _digest(token)))
+    if row is None or row.revoked_at is not None or row.expires_at <= clock.now():
+        return None
+    return build_principal(row.user_id)
+
+
+def current_actor_id() -> int | None:
+    """The user behind this request, for the audit trail; None outside a request (the bot)."""
+    if not has_request_context():
+        return None
+    principal = current_principal()
+    return principal.user_id if principal else None
+
+
+def login_required(*roles: str):
+    """Route guard: a valid token, and one of `roles` when given. Object checks live in access."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            principal = current_principal()
+            if principal is None:
+                raise Unauthenticated("登录已失效，请重新登录" if bearer_token() else "请先登录")
+            if roles and not any(principal.has(role) for role in roles):
+                raise Forbidden()
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator

@@ -1,0 +1,1 @@
+"""Volunteers: registration, profile, withdrawal and the nine area teams."""

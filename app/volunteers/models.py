@@ -1,0 +1,72 @@
+from datetime import datetime
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.core.db import EncryptedString, UTCDateTime, db
+from config.catalog import AREAS
+
+_AREA_LIST = ",".join(f"'{code}'" for code in AREAS)
+
+
+class Volunteer(db.Model):
+    __tablename__ = "volunteers"
+    __table_args__ = (
+        CheckConstraint("gender IS NULL OR gender IN ('male','female')", name="gender"),
+        CheckConstraint("birth_year IS NULL OR birth_year BETWEEN 1900 AND 2100", name="birth_year"),
+        Index("ix_volunteers_home_region_code", "home_region_code"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=True)
+    #: The public volunteer number printed on records and certificates.
+    volunteer_no: Mapped[str | None] = mapped_column(String(20), unique=True)
+    #: Real name; replaced by a placeholder on withdrawal.
+    name: Mapped[str] = mapped_column(String(32))
+    #: Mainland mobile number, encrypted; None after withdrawal.
+    phone: Mapped[str | None] = mapped_column(EncryptedString(255))
+    #: Keyed hash of the phone, to refuse a second registration with the same number.
+    phone_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    #: Resident ID number (sensitive; only with separate consent), encrypted.
+    id_number: Mapped[str | None] = mapped_column(EncryptedString(255))
+    id_number_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    gender: Mapped[str | None] = mapped_column(String(8))
+    birth_year: Mapped[int | None] = mapped_column(Integer)
+    #: Home village or county.
+    home_region_code: Mapped[str | None] = mapped_column(ForeignKey("regions.code"))
+    skills: Mapped[list] = mapped_column(JSON, default=list)
+    #: [{"weekday": 1-7, "start": "HH:MM", "end": "HH:MM"}], in the service's zone.
+    availability: Mapped[list] = mapped_column(JSON, default=list)
+    consent_version: Mapped[str] = mapped_column(String(16))
+    consented_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: Separate consent for sensitive data (ID number, location); None when not given.
+    sensitive_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    teams: Mapped[list["TeamMembership"]] = relationship(
+        back_populates="volunteer", cascade="all, delete-orphan", order_by="TeamMembership.area"
+    )
+
+    @property
+    def areas(self) -> list[str]:
+        return [membership.area for membership in self.teams]
+
+
+class TeamMembership(db.Model):
+    """A volunteer's place in one of the nine area teams."""
+
+    __tablename__ = "team_memberships"
+    __table_args__ = (
+        CheckConstraint(f"area IN ({_AREA_LIST})", name="area"),
+        Index("ix_team_memberships_area", "area"),
+    )
+
+    volunteer_id: Mapped[int] = mapped_column(
+        ForeignKey("volunteers.id", ondelete="CASCADE"), primary_key=True
+    )
+    area: Mapped[str] = mapped_column(String(16), primary_key=True)
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    volunteer: Mapped[Volunteer] = relationship(back_populates="teams")

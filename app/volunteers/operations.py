@@ -1,0 +1,244 @@
+"""Registering, changing and withdrawing a volunteer, and the area teams."""
+
+from sqlalchemy import select
+
+from app.accounts.models import Secretary, User
+from app.core import audit, auth, clock
+from app.core.access import Principal, level_of
+from app.core.crypto import cipher, mask_id_number, mask_phone
+from app.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from app.extensions import db
+from app.regions import operations as regions
+from app.volunteers.models import TeamMembership, Volunteer
+from app.volunteers.schemas import VolunteerIn, VolunteerPatch
+from config.catalog import PRIVACY_POLICY_VERSION
+
+WITHDRAWN_NAME = "已注销志愿者"
+HOME_LEVELS = ("county", "township", "village")
+
+
+@auth.role_source
+def volunteer_role(user_id: int) -> dict:
+    volunteer_id = db.session.scalar(
+        select(Volunteer.id).where(Volunteer.user_id == user_id, Volunteer.withdrawn_at.is_(None))
+    )
+    return {"roles": {"volunteer"}, "volunteer_id": volunteer_id} if volunteer_id else {}
+
+
+def snapshot(volunteer: Volunteer) -> dict:
+    """What the audit trail keeps of a profile: personal numbers only masked."""
+    return {
+        "name": volunteer.name,
+        "phone": mask_phone(volunteer.phone),
+        "id_number": mask_id_number(volunteer.id_number),
+        "gender": volunteer.gender,
+        "birth_year": volunteer.birth_year,
+        "home_region": volunteer.home_region_code,
+        "areas": volunteer.areas,
+        "skills": volunteer.skills,
+        "availability": volunteer.availability,
+        "consent_version": volunteer.consent_version,
+        "sensitive_consent": volunteer.sensitive_consent_at is not None,
+    }
+
+
+def get_own(principal: Principal) -> Volunteer:
+    if principal.volunteer_id is None:
+        raise NotFound("尚未注册为志愿者", code="not_registered")
+    return db.session.get(Volunteer, principal.volunteer_id)
+
+
+def register(principal: Principal, data: VolunteerIn) -> Volunteer:
+    user = db.session.get(User, principal.user_id)
+    if user.openid is None:
+        raise Forbidden("请通过微信小程序注册志愿者")
+    if principal.volunteer_id is not None:
+        raise Conflict("已经注册过志愿者", code="already_registered")
+    _check_consent(data.consent.version)
+    if data.id_number and not data.consent.sensitive:
+        raise InvalidInput(fields={"id_number": "填写身份证号需要单独同意敏感个人信息处理"})
+    regions.ensure_exists(data.home_region, field_name="home_region", levels=HOME_LEVELS)
+    now = clock.now()
+    volunteer = Volunteer(
+        user_id=user.id,
+        name=data.name,
+        gender=data.gender,
+        birth_year=data.birth_year or _birth_year_from_id(data.id_number),
+        home_region_code=data.home_region,
+        skills=data.skills,
+        availability=[slot.model_dump(mode="json") for slot in data.availability],
+        consent_version=data.consent.version,
+        consented_at=now,
+        sensitive_consent_at=now if data.consent.sensitive else None,
+        created_at=now,
+        updated_at=now,
+    )
+    _set_phone(volunteer, data.phone)
+    _set_id_number(volunteer, data.id_number)
+    volunteer.teams = [TeamMembership(area=area, joined_at=now) for area in data.areas]
+    db.session.add(volunteer)
+    db.session.flush()
+    volunteer.volunteer_no = f"V{now.year}{volunteer.id:07d}"
+    audit.record(
+        "create", "volunteer", volunteer.id, after=snapshot(volunteer), region_code=volunteer.home_region_code
+    )
+    return volunteer
+
+
+def update(principal: Principal, data: VolunteerPatch) -> Volunteer:
+    volunteer = get_own(principal)
+    before = snapshot(volunteer)
+    given = data.model_fields_set
+    now = clock.now()
+    if "consent" in given and data.consent is not None:
+        _check_consent(data.consent.version)
+        volunteer.consent_version, volunteer.consented_at = data.consent.version, now
+        if data.consent.sensitive and volunteer.sensitive_consent_at is None:
+            volunteer.sensitive_consent_at = now
+        elif not data.consent.sensitive and volunteer.sensitive_consent_at is not None:
+            # Withdrawing the separate consent erases what it covered.
+            volunteer.sensitive_consent_at = None
+            _set_id_number(volunteer, None)
+    for name in ("name", "gender", "birth_year", "skills"):
+        if name in given:
+            _require_value(name, getattr(data, name), required=name == "name")
+            setattr(volunteer, name, getattr(data, name) if name != "skills" else data.skills or [])
+    if "phone" in given:
+        _require_value("phone", data.phone, required=True)
+        _set_phone(volunteer, data.phone)
+    if "id_number" in given:
+        if data.id_number and volunteer.sensitive_consent_at is None:
+            raise InvalidInput(fields={"id_number": "填写身份证号需要单独同意敏感个人信息处理"})
+        _set_id_number(volunteer, data.id_number)
+    if "home_region" in given:
+        _require_value("home_region", data.home_region, required=True)
+        regions.ensure_exists(data.home_region, field_name="home_region", levels=HOME_LEVELS)
+        volunteer.home_region_code = data.home_region
+    if "availability" in given:
+        volunteer.availability = [slot.model_dump(mode="json") for slot in data.availability or []]
+    if "areas" in given:
+        _require_value("areas", data.areas, required=True)
+        _set_areas(volunteer, data.areas, now)
+    old, new = audit.changed(before, snapshot(volunteer))
+    if new:
+        volunteer.updated_at = now
+        audit.record(
+            "update", "volunteer", volunteer.id, before=old, after=new, region_code=volunteer.home_region_code
+        )
+    db.session.flush()
+    return volunteer
+
+
+def withdraw(principal: Principal) -> None:
+    """Erase personal data; keep the row (and the volunteer number) so records stay, anonymised."""
+    volunteer = get_own(principal)
+    user = db.session.get(User, principal.user_id)
+    now = clock.now()
+    region = volunteer.home_region_code
+    # Keep only the county, which statistics need and which identifies nobody.
+    county = region[:6] if region and level_of(region) != "county" else region
+    volunteer.name = WITHDRAWN_NAME
+    _set_phone(volunteer, None)
+    _set_id_number(volunteer, None)
+    volunteer.gender = volunteer.birth_year = None
+    volunteer.skills, volunteer.availability, volunteer.teams = [], [], []
+    volunteer.home_region_code = county
+    volunteer.sensitive_consent_at = None
+    volunteer.withdrawn_at = volunteer.updated_at = now
+    user.openid = user.session_key = None
+    user.withdrawn_at = now
+    secretary = db.session.get(Secretary, user.id)
+    if secretary is not None:
+        db.session.delete(secretary)
+    auth.revoke_all(user.id)
+    audit.record(
+        "withdraw",
+        "volunteer",
+        volunteer.id,
+        before={"status": "active"},
+        after={"status": "withdrawn"},
+        region_code=county,
+    )
+
+
+def join_team(principal: Principal, area: str) -> tuple[TeamMembership, bool]:
+    volunteer = get_own(principal)
+    for membership in volunteer.teams:
+        if membership.area == area:
+            return membership, False
+    membership = TeamMembership(area=area, joined_at=clock.now())
+    volunteer.teams.append(membership)
+    db.session.flush()
+    audit.record(
+        "join",
+        "team_membership",
+        f"{volunteer.id}:{area}",
+        after={"area": area},
+        region_code=volunteer.home_region_code,
+    )
+    return membership, True
+
+
+def leave_team(principal: Principal, area: str) -> None:
+    volunteer = get_own(principal)
+    membership = next((m for m in volunteer.teams if m.area == area), None)
+    if membership is None:
+        raise NotFound("你不在该领域的队伍中", code="not_member")
+    if len(volunteer.teams) == 1:
+        raise Conflict("至少保留一个服务领域", code="last_team")
+    volunteer.teams.remove(membership)
+    audit.record(
+        "leave",
+        "team_membership",
+        f"{volunteer.id}:{area}",
+        before={"area": area},
+        region_code=volunteer.home_region_code,
+    )
+
+
+def _check_consent(version: str) -> None:
+    if version != PRIVACY_POLICY_VERSION:
+        raise InvalidInput(
+            "请阅读并同意最新版隐私政策",
+            code="consent_outdated",
+            fields={"consent.version": f"当前版本为 {PRIVACY_POLICY_VERSION}"},
+        )
+
+
+def _require_value(name: str, value, *, required: bool) -> None:
+    if required and value is None:
+        raise InvalidInput(fields={name: "不能为空"})
+
+
+def _set_phone(volunteer: Volunteer, phone: str | None) -> None:
+    digest = cipher.lookup_hash(phone) if phone else None
+    if (
+        digest
+        and digest != volunteer.phone_hash
+        and db.session.scalar(select(Volunteer.id).where(Volunteer.phone_hash == digest))
+    ):
+        raise Conflict("该手机号已被其他志愿者使用", code="phone_taken", fields={"phone": "已被使用"})
+    volunteer.phone, volunteer.phone_hash = phone, digest
+
+
+def _set_id_number(volunteer: Volunteer, id_number: str | None) -> None:
+    digest = cipher.lookup_hash(id_number) if id_number else None
+    if (
+        digest
+        and digest != volunteer.id_number_hash
+        and db.session.scalar(select(Volunteer.id).where(Volunteer.id_number_hash == digest))
+    ):
+        raise Conflict(
+            "该身份证号已被其他志愿者使用", code="id_number_taken", fields={"id_number": "已被使用"}
+        )
+    volunteer.id_number, volunteer.id_number_hash = id_number, digest
+
+
+def _birth_year_from_id(id_number: str | None) -> int | None:
+    return int(id_number[6:10]) if id_number else None
+
+
+def _set_areas(volunteer: Volunteer, areas: list[str], now) -> None:
+    keep = [m for m in volunteer.teams if m.area in areas]
+    have = {m.area for m in keep}
+    volunteer.teams = keep + [TeamMembership(area=a, joined_at=now) for a in areas if a not in have]

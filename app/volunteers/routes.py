@@ -1,0 +1,107 @@
+from flask_openapi3 import APIBlueprint, Tag
+
+from app.core.auth import current_principal, login_required
+from app.core.schemas import ErrorOut
+from app.volunteers import operations
+from app.volunteers.models import Volunteer
+from app.volunteers.schemas import (
+    AreaList,
+    AreaOut,
+    AreaPath,
+    ConsentOut,
+    MembershipOut,
+    PolicyOut,
+    VolunteerIn,
+    VolunteerOut,
+    VolunteerPatch,
+)
+from config.catalog import AREA_DESCRIPTIONS, AREAS, PRIVACY_POLICY_VERSION
+
+api = APIBlueprint(
+    "volunteers",
+    __name__,
+    url_prefix="/api/v1",
+    abp_tags=[Tag(name="volunteers", description="志愿者与服务队")],
+)
+
+BEARER = [{"bearer": []}]
+
+
+def profile(volunteer: Volunteer) -> dict:
+    out = VolunteerOut(
+        id=volunteer.id,
+        volunteer_no=volunteer.volunteer_no,
+        name=volunteer.name,
+        phone=volunteer.phone,
+        id_number=volunteer.id_number,
+        gender=volunteer.gender,
+        birth_year=volunteer.birth_year,
+        home_region=volunteer.home_region_code,
+        areas=volunteer.areas,
+        skills=volunteer.skills,
+        availability=volunteer.availability,
+        consent=ConsentOut(
+            version=volunteer.consent_version,
+            consented_at=volunteer.consented_at,
+            sensitive=volunteer.sensitive_consent_at is not None,
+        ),
+        created_at=volunteer.created_at,
+        updated_at=volunteer.updated_at,
+    )
+    return out.model_dump(mode="json")
+
+
+@api.get("/areas", responses={200: AreaList})
+def list_areas():
+    """九类志愿服务领域。"""
+    items = [
+        AreaOut(code=code, name=name, description=AREA_DESCRIPTIONS[code]) for code, name in AREAS.items()
+    ]
+    return AreaList(items=items).model_dump()
+
+
+@api.get("/privacy-policy", responses={200: PolicyOut})
+def privacy_policy():
+    """当前隐私政策版本：注册时 consent.version 须与之一致。"""
+    return PolicyOut(version=PRIVACY_POLICY_VERSION, title="青年志愿者服务平台隐私政策").model_dump()
+
+
+@api.post("/volunteers/me", responses={201: VolunteerOut, 409: ErrorOut, 422: ErrorOut}, security=BEARER)
+@login_required()
+def register(body: VolunteerIn):
+    """注册成为志愿者；手机号、身份证号在所有响应中脱敏。"""
+    return profile(operations.register(current_principal(), body)), 201
+
+
+@api.get("/volunteers/me", responses={200: VolunteerOut, 404: ErrorOut}, security=BEARER)
+@login_required()
+def read_profile():
+    return profile(operations.get_own(current_principal()))
+
+
+@api.patch("/volunteers/me", responses={200: VolunteerOut, 404: ErrorOut, 422: ErrorOut}, security=BEARER)
+@login_required()
+def change_profile(body: VolunteerPatch):
+    return profile(operations.update(current_principal(), body))
+
+
+@api.delete("/volunteers/me", responses={204: None, 404: ErrorOut}, security=BEARER)
+@login_required()
+def withdraw():
+    """注销：个人信息删除，服务记录匿名保留。"""
+    operations.withdraw(current_principal())
+    return "", 204
+
+
+@api.post("/teams/<area>/members/me", responses={201: MembershipOut, 200: MembershipOut}, security=BEARER)
+@login_required()
+def join_team(path: AreaPath):
+    membership, created = operations.join_team(current_principal(), path.area)
+    return MembershipOut.model_validate(membership).model_dump(mode="json"), 201 if created else 200
+
+
+@api.delete("/teams/<area>/members/me", responses={204: None, 404: ErrorOut, 409: ErrorOut}, security=BEARER)
+@login_required()
+def leave_team(path: AreaPath):
+    operations.leave_team(current_principal(), path.area)
+    return "", 204

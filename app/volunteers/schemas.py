@@ -1,0 +1,140 @@
+from datetime import datetime, time
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, Field, PlainSerializer, model_validator
+
+from app.core.crypto import mask_id_number, mask_phone
+from app.core.schemas import Out, Schema
+from app.regions.schemas import RegionCode
+from config.catalog import AREAS
+
+AreaCode = Literal[tuple(AREAS)]  # type: ignore[valid-type]
+
+ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+ID_CHECK = "10X98765432"
+
+
+def _mainland_mobile(value: str) -> str:
+    if not (len(value) == 11 and value.isdigit() and value[0] == "1" and value[1] in "3456789"):
+        raise ValueError("请输入有效的中国大陆手机号（11 位）")
+    return value
+
+
+def _resident_id(value: str) -> str:
+    """GB 11643: 17 digits and an ISO 7064 MOD 11-2 check character."""
+    value = value.upper()
+    body, check = value[:17], value[17:]
+    if len(value) != 18 or not body.isdigit() or check not in ID_CHECK:
+        raise ValueError("身份证号应为 18 位")
+    if ID_CHECK[sum(int(d) * w for d, w in zip(body, ID_WEIGHTS, strict=True)) % 11] != check:
+        raise ValueError("身份证号校验位不正确")
+    return value
+
+
+def _distinct(values: list) -> list:
+    if len(set(values)) != len(values):
+        raise ValueError("不能有重复项")
+    return values
+
+
+Phone = Annotated[str, AfterValidator(_mainland_mobile)]
+IdNumber = Annotated[str, AfterValidator(_resident_id)]
+MaskedPhone = Annotated[str | None, PlainSerializer(mask_phone, return_type=str | None)]
+MaskedIdNumber = Annotated[str | None, PlainSerializer(mask_id_number, return_type=str | None)]
+Name = Annotated[str, Field(min_length=2, max_length=20, description="真实姓名")]
+Skill = Annotated[str, Field(min_length=1, max_length=20)]
+Areas = Annotated[list[AreaCode], Field(min_length=1, max_length=9), AfterValidator(_distinct)]
+Skills = Annotated[list[Skill], Field(max_length=20), AfterValidator(_distinct)]
+
+
+class AvailabilitySlot(Schema):
+    weekday: int = Field(ge=1, le=7, description="星期几，1 为周一")
+    start: time = Field(description="开始时间 HH:MM（北京时间）")
+    end: time = Field(description="结束时间 HH:MM（北京时间）")
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if self.end <= self.start:
+            raise ValueError("结束时间必须晚于开始时间")
+        return self
+
+
+Availability = Annotated[list[AvailabilitySlot], Field(max_length=21)]
+
+
+class ConsentIn(Schema):
+    version: str = Field(min_length=1, max_length=16, description="所同意的隐私政策版本")
+    sensitive: bool = Field(False, description="单独同意处理敏感个人信息（身份证号、位置）")
+
+
+class VolunteerIn(Schema):
+    name: Name
+    phone: Phone
+    id_number: IdNumber | None = Field(None, description="身份证号，仅在需要投保的活动中填写")
+    gender: Literal["male", "female"] | None = None
+    birth_year: int | None = Field(None, ge=1940, le=2015)
+    home_region: RegionCode = Field(description="家乡所在的县、乡镇或村")
+    areas: Areas = Field(description="愿意服务的领域（九类之中）")
+    skills: Skills = []
+    availability: Availability = []
+    consent: ConsentIn
+
+
+class VolunteerPatch(Schema):
+    name: Name | None = None
+    phone: Phone | None = None
+    id_number: IdNumber | None = None
+    gender: Literal["male", "female"] | None = None
+    birth_year: int | None = Field(None, ge=1940, le=2015)
+    home_region: RegionCode | None = None
+    areas: Areas | None = None
+    skills: Skills | None = None
+    availability: Availability | None = None
+    consent: ConsentIn | None = None
+
+
+class ConsentOut(Out):
+    version: str
+    consented_at: datetime
+    sensitive: bool
+
+
+class VolunteerOut(Out):
+    id: int
+    volunteer_no: str | None
+    name: str
+    phone: MaskedPhone = Field(description="脱敏后的手机号，如 138****5678")
+    id_number: MaskedIdNumber = Field(None, description="脱敏后的身份证号")
+    gender: str | None
+    birth_year: int | None
+    home_region: str | None
+    areas: list[str]
+    skills: list[str]
+    availability: list[dict]
+    consent: ConsentOut
+    created_at: datetime
+    updated_at: datetime
+
+
+class AreaOut(Out):
+    code: str
+    name: str
+    description: str
+
+
+class AreaList(Out):
+    items: list[AreaOut]
+
+
+class AreaPath(Schema):
+    area: AreaCode
+
+
+class MembershipOut(Out):
+    area: str
+    joined_at: datetime
+
+
+class PolicyOut(Out):
+    version: str
+    title: str

@@ -1,0 +1,1 @@
+"""Settings and product data: what the service reads from its environment and its catalogues."""

@@ -1,0 +1,101 @@
+"""Settings read from the environment: one class per mode, chosen by APP_ENV.
+
+development (the default) runs on SQLite with sandbox WeChat; test is what the suite uses;
+production refuses to start without real secrets, a real database and WeChat credentials.
+"""
+
+import os
+from datetime import timedelta
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def _env_int(name: str, default: int) -> int:
+    return int(_env(name, str(default)))
+
+
+class BaseConfig:
+    MODE = "base"
+    TESTING = False
+    JSON_AS_ASCII = False
+
+    SECRET_KEY = _env("SECRET_KEY")
+    FIELD_ENCRYPTION_KEY = _env("FIELD_ENCRYPTION_KEY")
+
+    # None means "a SQLite file in the instance folder"; the factory fills it in.
+    SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL")
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    REDIS_URL = _env("REDIS_URL")
+
+    WECHAT_APPID = _env("WECHAT_APPID")
+    WECHAT_SECRET = _env("WECHAT_SECRET")
+    WECHAT_TOKEN = _env("WECHAT_TOKEN")
+    WECHAT_AES_KEY = _env("WECHAT_AES_KEY")
+    WECHAT_API_BASE = _env("WECHAT_API_BASE", "https://api.weixin.qq.com/")
+    WECHAT_TIMEOUT_SECONDS = float(_env("WECHAT_TIMEOUT_SECONDS", "5"))
+
+    # Bearer tokens: volunteers stay logged in on their phone; staff sessions are short.
+    TOKEN_TTL_MINIPROGRAM = timedelta(days=_env_int("TOKEN_TTL_DAYS", 30))
+    TOKEN_TTL_STAFF = timedelta(hours=_env_int("STAFF_TOKEN_TTL_HOURS", 12))
+
+    STAFF_LOGIN_RATE_LIMIT = _env("STAFF_LOGIN_RATE_LIMIT", "10 per minute")
+    WECHAT_LOGIN_RATE_LIMIT = _env("WECHAT_LOGIN_RATE_LIMIT", "30 per minute")
+    STAFF_LOCKOUT_FAILURES = _env_int("STAFF_LOCKOUT_FAILURES", 5)
+    STAFF_LOCKOUT_MINUTES = _env_int("STAFF_LOCKOUT_MINUTES", 15)
+
+    TIMEZONE = "Asia/Shanghai"
+    MAX_CONTENT_LENGTH = 1024 * 1024
+
+    @property
+    def sandbox(self) -> bool:
+        return not (self.WECHAT_APPID and self.WECHAT_SECRET)
+
+
+class DevelopmentConfig(BaseConfig):
+    MODE = "development"
+
+
+class TestConfig(BaseConfig):
+    MODE = "test"
+    TESTING = True
+    SQLALCHEMY_DATABASE_URI = _env("TEST_DATABASE_URL", "sqlite://")
+    REDIS_URL = _env("TEST_REDIS_URL")
+    SECRET_KEY = "test-secret-key-not-for-production"
+    # A fixed Fernet key so tests are repeatable; never used outside the suite.
+    FIELD_ENCRYPTION_KEY = "q8o2y1d0i1Y2b3c4d5e6f7g8h9i0j1k2l3m4n5o6p7Q="
+    WECHAT_APPID = None
+    WECHAT_SECRET = None
+
+
+class ProductionConfig(BaseConfig):
+    MODE = "production"
+
+    def problems(self) -> list[str]:
+        missing = []
+        if not self.SECRET_KEY:
+            missing.append("SECRET_KEY 未设置")
+        if not self.FIELD_ENCRYPTION_KEY:
+            missing.append("FIELD_ENCRYPTION_KEY 未设置")
+        uri = self.SQLALCHEMY_DATABASE_URI or ""
+        if not uri or uri.startswith("sqlite"):
+            missing.append("DATABASE_URL 必须指向正式数据库（不能是 SQLite）")
+        if self.sandbox:
+            missing.append("WECHAT_APPID / WECHAT_SECRET 未设置（生产环境不允许沙箱模式）")
+        return missing
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "test": TestConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_for(mode: str | None = None) -> BaseConfig:
+    mode = mode or _env("APP_ENV", "development")
+    if mode not in CONFIGS:
+        raise RuntimeError(f"APP_ENV={mode!r} is not one of {sorted(CONFIGS)}")
+    return CONFIGS[mode]()
