@@ -20,7 +20,7 @@ from app.extensions import db, limiter, migrate
 from app.regions import cli as regions_cli
 from app.regions import routes as regions_routes
 from app.volunteers import routes as volunteers_routes
-from config.settings import config_for
+from config.settings import config_for, production_problems
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -47,10 +47,10 @@ def create_app(mode: str | None = None, **overrides) -> OpenAPI:
 def _configure(app: OpenAPI, mode: str | None, overrides: dict) -> None:
     settings = config_for(mode)
     app.config.from_object(settings)
-    app.config["SANDBOX"] = settings.sandbox
     app.config.update(overrides)
+    app.config["SANDBOX"] = not (app.config["WECHAT_APPID"] and app.config["WECHAT_SECRET"])
     if app.config["MODE"] == "production":
-        problems = settings.problems()
+        problems = production_problems(app.config)
         if problems:
             raise RuntimeError("生产环境配置不完整：" + "；".join(problems))
     os.makedirs(app.instance_path, exist_ok=True)

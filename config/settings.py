@@ -49,11 +49,6 @@ class BaseConfig:
     TIMEZONE = "Asia/Shanghai"
     MAX_CONTENT_LENGTH = 1024 * 1024
 
-    @property
-    def sandbox(self) -> bool:
-        return not (self.WECHAT_APPID and self.WECHAT_SECRET)
-
-
 class DevelopmentConfig(BaseConfig):
     MODE = "development"
 
@@ -73,18 +68,20 @@ class TestConfig(BaseConfig):
 class ProductionConfig(BaseConfig):
     MODE = "production"
 
-    def problems(self) -> list[str]:
-        missing = []
-        if not self.SECRET_KEY:
-            missing.append("SECRET_KEY 未设置")
-        if not self.FIELD_ENCRYPTION_KEY:
-            missing.append("FIELD_ENCRYPTION_KEY 未设置")
-        uri = self.SQLALCHEMY_DATABASE_URI or ""
-        if not uri or uri.startswith("sqlite"):
-            missing.append("DATABASE_URL 必须指向正式数据库（不能是 SQLite）")
-        if self.sandbox:
-            missing.append("WECHAT_APPID / WECHAT_SECRET 未设置（生产环境不允许沙箱模式）")
-        return missing
+
+def production_problems(config) -> list[str]:
+    """Why a production app must not start, in words for whoever runs it."""
+    problems = []
+    if not config.get("SECRET_KEY"):
+        problems.append("SECRET_KEY 未设置")
+    if not config.get("FIELD_ENCRYPTION_KEY"):
+        problems.append("FIELD_ENCRYPTION_KEY 未设置")
+    uri = config.get("SQLALCHEMY_DATABASE_URI") or ""
+    if not uri or uri.startswith("sqlite"):
+        problems.append("DATABASE_URL 必须指向正式数据库（不能是 SQLite）")
+    if not (config.get("WECHAT_APPID") and config.get("WECHAT_SECRET")):
+        problems.append("WECHAT_APPID / WECHAT_SECRET 未设置（生产环境不允许沙箱模式）")
+    return problems
 
 
 CONFIGS = {
