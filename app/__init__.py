@@ -28,6 +28,7 @@ SECURITY_SCHEMES = {"bearer": {"type": "http", "scheme": "bearer"}}
 
 
 def create_app(mode: str | None = None, **overrides) -> OpenAPI:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = OpenAPI(
         __name__,
         info=Info(title="青年志愿者服务派单平台 API", version="1.0.0"),
@@ -58,7 +59,7 @@ def _configure(app: OpenAPI, mode: str | None, overrides: dict) -> None:
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'volunteers.db'}"
     if not (app.config["SECRET_KEY"] and app.config["FIELD_ENCRYPTION_KEY"]):
         _development_secrets(app)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app.json.ensure_ascii = False  # Chinese text as UTF-8, not \u escapes
 
 
 def _development_secrets(app: OpenAPI) -> None:

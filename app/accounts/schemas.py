@@ -1,8 +1,6 @@
-from datetime import datetime
-
 from pydantic import Field
 
-from app.core.schemas import Out, Schema
+from app.core.schemas import LocalDateTime, Out, Schema
 from app.regions.schemas import RegionCode
 
 
@@ -42,4 +40,4 @@ class SecretaryOut(Out):
     user_id: int
     village: str = Field(validation_alias="village_code")
     appointed_by: int | None
-    appointed_at: datetime
+    appointed_at: LocalDateTime

@@ -5,13 +5,22 @@ document from the same classes. Failures become 422 `validation_failed` with a C
 per field; malformed JSON becomes 400 `malformed_json`.
 """
 
-from typing import Any
+from datetime import datetime, time
+from typing import Annotated, Any
 
 from flask import Flask, request
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, PlainSerializer, ValidationError
 from werkzeug.exceptions import BadRequest
 
+from app.core.clock import local
 from app.core.errors import AppError, error_response
+
+#: A moment shown as people in the service's zone read it: 2026-11-26T23:34:16+08:00.
+LocalDateTime = Annotated[
+    datetime, PlainSerializer(lambda moment: local(moment).isoformat(timespec="seconds"), return_type=str)
+]
+#: A wall-clock time of day: "09:00".
+ClockTime = Annotated[time, PlainSerializer(lambda t: t.strftime("%H:%M"), return_type=str)]
 
 
 class Schema(BaseModel):

@@ -1,10 +1,9 @@
-from datetime import datetime, time
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, PlainSerializer, model_validator
 
 from app.core.crypto import mask_id_number, mask_phone
-from app.core.schemas import Out, Schema
+from app.core.schemas import ClockTime, LocalDateTime, Out, Schema
 from app.regions.schemas import RegionCode
 from config.catalog import AREAS
 
@@ -49,8 +48,8 @@ Skills = Annotated[list[Skill], Field(max_length=20), AfterValidator(_distinct)]
 
 class AvailabilitySlot(Schema):
     weekday: int = Field(ge=1, le=7, description="星期几，1 为周一")
-    start: time = Field(description="开始时间 HH:MM（北京时间）")
-    end: time = Field(description="结束时间 HH:MM（北京时间）")
+    start: ClockTime = Field(description="开始时间 HH:MM（北京时间）")
+    end: ClockTime = Field(description="结束时间 HH:MM（北京时间）")
 
     @model_validator(mode="after")
     def _ordered(self):
@@ -95,7 +94,7 @@ class VolunteerPatch(Schema):
 
 class ConsentOut(Out):
     version: str
-    consented_at: datetime
+    consented_at: LocalDateTime
     sensitive: bool
 
 
@@ -112,8 +111,8 @@ class VolunteerOut(Out):
     skills: list[str]
     availability: list[dict]
     consent: ConsentOut
-    created_at: datetime
-    updated_at: datetime
+    created_at: LocalDateTime
+    updated_at: LocalDateTime
 
 
 class AreaOut(Out):
@@ -132,7 +131,7 @@ class AreaPath(Schema):
 
 class MembershipOut(Out):
     area: str
-    joined_at: datetime
+    joined_at: LocalDateTime
 
 
 class PolicyOut(Out):
