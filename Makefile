@@ -7,7 +7,10 @@ PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
 export FLASK_APP := wsgi
 
-.PHONY: setup run test test-sqlite test-postgres lint format
+.PHONY: setup fonts run test test-sqlite test-postgres lint format
+
+# Certificates embed Debian's DejaVu Sans and Droid Sans Fallback (Chinese) fonts.
+FONTS := /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf
 
 $(VENV)/.installed: requirements.txt
 	@command -v python3.11 >/dev/null && python3.11 -m venv $(VENV) || python3 -m venv $(VENV)
@@ -15,7 +18,16 @@ $(VENV)/.installed: requirements.txt
 	$(PY) -m pip install -q -r requirements.txt
 	@touch $@
 
-setup: $(VENV)/.installed
+setup: $(VENV)/.installed fonts
+
+fonts:
+	@for f in $(FONTS); do [ -f $$f ] || missing=1; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get install -y -q fonts-dejavu-core fonts-droid-fallback >/dev/null 2>&1 || \
+	    { apt-get update -q >/dev/null && apt-get install -y -q fonts-dejavu-core fonts-droid-fallback >/dev/null; }; \
+	  else echo "请安装字体包 fonts-dejavu-core fonts-droid-fallback（生成证明 PDF 需要）"; exit 1; fi; \
+	fi
 
 # Embedded default: SQLite in instance/, no Redis, sandbox WeChat, demo data; web and bot together.
 run: setup

@@ -13,12 +13,17 @@ from redis import Redis
 from app import demo, wechat
 from app.accounts import cli as accounts_cli
 from app.accounts import routes as accounts_routes
+from app.activities import cli as activities_cli
+from app.attendance import routes as attendance_routes
 from app.core import schemas, transactions
 from app.core.crypto import cipher
 from app.core.errors import register_error_handlers
 from app.extensions import db, limiter, migrate
+from app.needs import routes as needs_routes
+from app.notify import routes as notify_routes
 from app.regions import cli as regions_cli
 from app.regions import routes as regions_routes
+from app.sessions import routes as sessions_routes
 from app.volunteers import routes as volunteers_routes
 from config.settings import config_for, production_problems
 
@@ -101,9 +106,19 @@ def _init_extensions(app: OpenAPI) -> None:
 
 
 def _register(app: OpenAPI) -> None:
-    for module in (accounts_routes, regions_routes, volunteers_routes):
+    for module in (
+        accounts_routes,
+        regions_routes,
+        volunteers_routes,
+        notify_routes,
+        needs_routes,
+        sessions_routes,
+        attendance_routes,
+    ):
         app.register_api(module.api)
+    app.register_api(attendance_routes.public)
     app.cli.add_command(accounts_cli.staff)
+    app.cli.add_command(activities_cli.activities)
     app.cli.add_command(regions_cli.regions)
     app.cli.add_command(demo.seed_demo)
 

@@ -49,9 +49,7 @@ VILLAGE_NAMES = [
     "郭家窑",
     "武家垣",
 ]
-SURNAMES = (
-    "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎"
-)
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎"
 GIVEN = "晓明华丽军伟芳娜敏静强磊洋艳勇杰娟涛超秀霞平刚桂英鹏辉玲燕亮红文斌宇浩然雪梅瑞欣嘉怡子涵宁"
 SKILLS = [
     "支教",
@@ -132,9 +130,7 @@ def _sandbox_user(name: str) -> User:
 
 def _seed_secretaries(villages: list[str]) -> int:
     admin_account = db.session.scalar(select(StaffAccount).where(StaffAccount.username == "admin"))
-    admin = Principal(
-        user_id=admin_account.user_id, roles=frozenset({"staff", "admin"}), staff_region="140000"
-    )
+    admin = Principal(user_id=admin_account.user_id, roles=frozenset({"staff", "admin"}), staff_region="140000")
     created = 0
     for village in villages:
         user = _sandbox_user(f"secretary-{village}")

@@ -4,8 +4,11 @@ development (the default) runs on SQLite with sandbox WeChat; test is what the s
 production refuses to start without real secrets, a real database and WeChat credentials.
 """
 
+import json
 import os
 from datetime import timedelta
+
+from config.rules import RULES
 
 
 def _env(name: str, default: str | None = None) -> str | None:
@@ -48,6 +51,19 @@ class BaseConfig:
 
     TIMEZONE = "Asia/Shanghai"
     MAX_CONTENT_LENGTH = 1024 * 1024
+
+
+def _rule(name: str, default):
+    """A rule's value: the environment (JSON for lists and numbers) wins over the default."""
+    raw = _env(name)
+    if raw is None:
+        return default
+    return raw if isinstance(default, str) else json.loads(raw)
+
+
+for _name, _default in RULES.items():
+    setattr(BaseConfig, _name, _rule(_name, _default))
+
 
 class DevelopmentConfig(BaseConfig):
     MODE = "development"

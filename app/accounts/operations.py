@@ -190,9 +190,7 @@ def appoint_secretary(principal: Principal, user_id: int, village_code: str) -> 
             region_code=village.code,
         )
         return current
-    secretary = Secretary(
-        user_id=user_id, village_code=village.code, appointed_by=principal.user_id, appointed_at=now
-    )
+    secretary = Secretary(user_id=user_id, village_code=village.code, appointed_by=principal.user_id, appointed_at=now)
     db.session.add(secretary)
     audit.record("create", "secretary", user_id, after={"village": village.code}, region_code=village.code)
     return secretary
@@ -200,7 +198,8 @@ def appoint_secretary(principal: Principal, user_id: int, village_code: str) -> 
 
 def remove_secretary(principal: Principal, user_id: int) -> None:
     secretary = db.session.get(Secretary, user_id)
-    if secretary is None:
+    if secretary is None or not principal.sees(secretary.village_code):
+        # One answer for "no such secretary" and "a secretary outside your region".
         raise NotFound("该用户不是村团支部书记", code="secretary_not_found")
     require_staff_over(principal, secretary.village_code, at_least="county")
     audit.record(

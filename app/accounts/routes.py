@@ -13,11 +13,15 @@ from app.accounts.schemas import (
 )
 from app.core import auth
 from app.core.auth import current_principal, login_required
-from app.core.schemas import ErrorOut
+from app.core.schemas import BLUEPRINT_RESPONSES, ErrorOut
 from app.extensions import limiter
 
 api = APIBlueprint(
-    "accounts", __name__, url_prefix="/api/v1", abp_tags=[Tag(name="accounts", description="登录与角色")]
+    "accounts",
+    __name__,
+    url_prefix="/api/v1",
+    abp_tags=[Tag(name="accounts", description="登录与角色")],
+    abp_responses=BLUEPRINT_RESPONSES,
 )
 
 BEARER = [{"bearer": []}]
@@ -72,9 +76,7 @@ def appoint_secretary(body: SecretaryIn):
     return SecretaryOut.model_validate(secretary).model_dump(mode="json"), 201
 
 
-@api.delete(
-    "/secretaries/<int:user_id>", responses={204: None, 403: ErrorOut, 404: ErrorOut}, security=BEARER
-)
+@api.delete("/secretaries/<int:user_id>", responses={204: None, 403: ErrorOut, 404: ErrorOut}, security=BEARER)
 @login_required("staff")
 def remove_secretary(path: SecretaryPath):
     operations.remove_secretary(current_principal(), path.user_id)

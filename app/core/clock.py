@@ -24,3 +24,9 @@ def freeze(at: datetime | None) -> None:
 def local(moment: datetime) -> datetime:
     """A moment as people in the service's zone read it."""
     return moment.astimezone(SERVICE_ZONE)
+
+
+def spoken(moment: datetime) -> str:
+    """A moment in the words of a notice: 12月1日 19:30."""
+    at = local(moment)
+    return f"{at.month}月{at.day}日 {at:%H:%M}"

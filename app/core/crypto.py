@@ -23,9 +23,9 @@ class FieldCipher:
             raise RuntimeError("FIELD_ENCRYPTION_KEY holds no key")
         self._fernet = MultiFernet(fernets)
         # The look-up hash key is derived from the first key, never the key itself.
-        self._hash_key = HKDF(
-            algorithm=hashes.SHA256(), length=32, salt=None, info=b"field-lookup-hash"
-        ).derive(keys.split(",")[0].strip().encode())
+        self._hash_key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"field-lookup-hash").derive(
+            keys.split(",")[0].strip().encode()
+        )
 
     @property
     def fernet(self) -> MultiFernet:

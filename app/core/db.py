@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, MetaData, String, TypeDecorator
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase
 
 from app.core.crypto import cipher
@@ -56,3 +57,10 @@ class EncryptedString(TypeDecorator):
 
     def process_result_value(self, value: str | None, dialect):
         return None if value is None else cipher.decrypt(value)
+
+
+def insert_ignoring_conflicts(model):
+    """INSERT … ON CONFLICT DO NOTHING on PostgreSQL and SQLite alike (idempotent writes)."""
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(model).on_conflict_do_nothing()

@@ -105,7 +105,12 @@ def register_error_handlers(app: Flask) -> None:
             return error.response
         status = error.code or 500
         code, message = HTTP_CODES.get(status, ("http_error", "请求无法处理"))
-        return error_response(status, code, message)
+        response = error_response(status, code, message)
+        # Keep what the exception says about the request (e.g. Allow on a 405), not its body type.
+        for name, value in error.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):

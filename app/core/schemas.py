@@ -12,6 +12,7 @@ from flask import Flask, request
 from pydantic import BaseModel, ConfigDict, PlainSerializer, ValidationError
 from werkzeug.exceptions import BadRequest
 
+from app.core import auth
 from app.core.clock import local
 from app.core.errors import AppError, error_response
 
@@ -43,6 +44,11 @@ class ErrorDetail(BaseModel):
 
 class ErrorOut(BaseModel):
     error: ErrorDetail
+
+
+#: For every APIBlueprint (`abp_responses`): any request can fail validation, and the document
+#: must show our error shape for it, not flask-openapi3's default list of pydantic errors.
+BLUEPRINT_RESPONSES = {422: ErrorOut}
 
 
 _MESSAGES: dict[str, str] = {
@@ -122,4 +128,6 @@ def check_json_body() -> None:
 
 
 def init_app(app: Flask) -> None:
+    """What runs before flask-openapi3 validates a request: who is calling, then is it JSON."""
+    app.before_request(auth.check_login_first)
     app.before_request(check_json_body)

@@ -1,6 +1,7 @@
 """One transaction per request: operations only flush; the request commits once, or rolls back."""
 
-from flask import Flask
+from flask import Flask, request
+from sqlalchemy import Engine, event
 from sqlalchemy.exc import IntegrityError
 
 from app.core.errors import error_response
@@ -8,6 +9,10 @@ from app.extensions import db
 
 
 def init_app(app: Flask) -> None:
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            _real_sqlite_transactions(db.engine)
+
     @app.after_request
     def _finish(response):
         if response.status_code >= 400:
@@ -21,7 +26,32 @@ def init_app(app: Flask) -> None:
             return error_response(409, "conflict", "数据已被其他操作修改，请刷新后重试")
         return response
 
+    @app.errorhandler(IntegrityError)
+    def _lost_race(error: IntegrityError):
+        # Operations flush (to get ids), so a race lost after our checks can surface here, before
+        # the commit; it is the same conflict, not a server fault. The response rolls back.
+        # Logged without the statement or its parameters, which may hold personal data.
+        app.logger.warning("integrity conflict on %s %s", request.method, request.path)
+        return error_response(409, "conflict", "数据已被其他操作修改，请刷新后重试")
+
     @app.teardown_request
     def _discard(exc):
         if exc is not None:
             db.session.rollback()
+
+
+def _real_sqlite_transactions(engine: Engine) -> None:
+    """Let SQLAlchemy emit BEGIN itself (the recipe in SQLAlchemy's SQLite notes).
+
+    Python's sqlite3 driver (before 3.12's autocommit=False) begins no transaction before a
+    SELECT or a SAVEPOINT, so a released savepoint is committed for good and a rollback misses
+    it: nested transactions, and the test suite's per-test rollback, silently keep data.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _no_driver_begin(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection):
+        connection.exec_driver_sql("BEGIN")

@@ -1,3 +1,5 @@
+"""The regions API: browse the tree (public), set flags (staff in scope)."""
+
 from flask_openapi3 import APIBlueprint, Tag
 
 from app.core.auth import current_principal, login_required
@@ -5,9 +7,7 @@ from app.core.schemas import ErrorOut
 from app.regions import operations
 from app.regions.schemas import RegionFlagsIn, RegionList, RegionOut, RegionPath, RegionQuery
 
-api = APIBlueprint(
-    "regions", __name__, url_prefix="/api/v1", abp_tags=[Tag(name="regions", description="行政区划")]
-)
+api = APIBlueprint("regions", __name__, url_prefix="/api/v1", abp_tags=[Tag(name="regions", description="行政区划")])
 
 
 @api.get("/regions", responses={200: RegionList, 404: ErrorOut})
@@ -19,13 +19,18 @@ def list_regions(query: RegionQuery):
 
 @api.get("/regions/<code>", responses={200: RegionOut, 404: ErrorOut})
 def get_region(path: RegionPath):
+    """一个行政区划及其标记。"""
     return RegionOut.model_validate(operations.get(path.code)).model_dump()
 
 
-@api.patch("/regions/<code>", responses={200: RegionOut, 404: ErrorOut}, security=[{"bearer": []}])
+@api.patch(
+    "/regions/<code>",
+    responses={200: RegionOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    security=[{"bearer": []}],
+)
 @login_required("staff")
 def set_region_flags(path: RegionPath, body: RegionFlagsIn):
-    """设置深度贫困县、贫困村标记（辖区内工作人员）。"""
+    """设置深度贫困县、贫困村标记（辖区内工作人员）；辖区外的区划按不存在处理。"""
     region = operations.set_flags(
         current_principal(), path.code, deep_poverty=body.deep_poverty, poor_village=body.poor_village
     )

@@ -1,11 +1,28 @@
-from typing import Annotated
+"""What the regions API accepts and returns."""
 
-from pydantic import Field, StringConstraints
+import re
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, Field, WithJsonSchema
 
 from app.core.schemas import Out, Schema
 
-RegionCode = Annotated[str, StringConstraints(pattern=r"^(\d{6}|\d{9}|\d{12})$")]
-RegionCode.__doc__ = "行政区划代码：6 位（省市县）、9 位（乡镇）或 12 位（村）"
+CODE_PATTERN = r"^([0-9]{6}|[0-9]{9}|[0-9]{12})$"
+
+
+def _check_code(value: str) -> str:
+    # [0-9], not \d: the validator's \d also accepts full-width and other Unicode digits.
+    if not re.fullmatch(CODE_PATTERN, value):
+        raise ValueError("应为 6 位（省市县）、9 位（乡镇）或 12 位（村）数字的行政区划代码")
+    return value
+
+
+#: 行政区划代码：6 位（省市县）、9 位（乡镇）或 12 位（村）数字.
+RegionCode = Annotated[
+    str,
+    AfterValidator(_check_code),
+    WithJsonSchema({"type": "string", "pattern": CODE_PATTERN}),
+]
 
 
 class RegionQuery(Schema):
@@ -19,10 +36,10 @@ class RegionPath(Schema):
 class RegionOut(Out):
     code: str
     name: str
-    level: str = Field(description="province / city / county / township / village")
-    parent: str | None = Field(None, validation_alias="parent_code")
-    deep_poverty: bool = Field(description="深度贫困县")
-    poor_village: bool = Field(description="贫困村")
+    level: Literal["province", "city", "county", "township", "village"]
+    parent: str | None = Field(None, validation_alias="parent_code", description="上级区划代码")
+    deep_poverty: bool = Field(description="深度贫困县（仅县级）")
+    poor_village: bool = Field(description="贫困村（仅村级）")
 
 
 class RegionList(Out):
@@ -30,5 +47,7 @@ class RegionList(Out):
 
 
 class RegionFlagsIn(Schema):
-    deep_poverty: bool | None = Field(None, description="深度贫困县（仅县级）")
-    poor_village: bool | None = Field(None, description="贫困村（仅村级）")
+    """Only the flags given are changed; null or absent leaves a flag as it is."""
+
+    deep_poverty: bool | None = Field(None, description="深度贫困县（仅县级区划）")
+    poor_village: bool | None = Field(None, description="贫困村（仅村级区划）")

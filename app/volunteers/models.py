@@ -63,9 +63,7 @@ class TeamMembership(db.Model):
         Index("ix_team_memberships_area", "area"),
     )
 
-    volunteer_id: Mapped[int] = mapped_column(
-        ForeignKey("volunteers.id", ondelete="CASCADE"), primary_key=True
-    )
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id", ondelete="CASCADE"), primary_key=True)
     area: Mapped[str] = mapped_column(String(16), primary_key=True)
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

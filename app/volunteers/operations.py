@@ -5,7 +5,7 @@ from sqlalchemy import select
 from app.accounts.models import Secretary, User
 from app.core import audit, auth, clock
 from app.core.access import Principal, level_of
-from app.core.crypto import cipher, mask_id_number, mask_phone
+from app.core.crypto import cipher, mask_id_number, mask_name, mask_phone
 from app.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from app.extensions import db
 from app.regions import operations as regions
@@ -26,9 +26,10 @@ def volunteer_role(user_id: int) -> dict:
 
 
 def snapshot(volunteer: Volunteer) -> dict:
-    """What the audit trail keeps of a profile: personal numbers only masked."""
+    """What the audit trail keeps of a profile: name and personal numbers only masked, since
+    audit rows outlive a withdrawal that erases them from the profile."""
     return {
-        "name": volunteer.name,
+        "name": mask_name(volunteer.name),
         "phone": mask_phone(volunteer.phone),
         "id_number": mask_id_number(volunteer.id_number),
         "gender": volunteer.gender,
@@ -78,10 +79,8 @@ def register(principal: Principal, data: VolunteerIn) -> Volunteer:
     volunteer.teams = [TeamMembership(area=area, joined_at=now) for area in data.areas]
     db.session.add(volunteer)
     db.session.flush()
-    volunteer.volunteer_no = f"V{now.year}{volunteer.id:07d}"
-    audit.record(
-        "create", "volunteer", volunteer.id, after=snapshot(volunteer), region_code=volunteer.home_region_code
-    )
+    volunteer.volunteer_no = f"V{clock.local(now).year}{volunteer.id:07d}"  # the year as people count it
+    audit.record("create", "volunteer", volunteer.id, after=snapshot(volunteer), region_code=volunteer.home_region_code)
     return volunteer
 
 
@@ -122,9 +121,7 @@ def update(principal: Principal, data: VolunteerPatch) -> Volunteer:
     old, new = audit.changed(before, snapshot(volunteer))
     if new:
         volunteer.updated_at = now
-        audit.record(
-            "update", "volunteer", volunteer.id, before=old, after=new, region_code=volunteer.home_region_code
-        )
+        audit.record("update", "volunteer", volunteer.id, before=old, after=new, region_code=volunteer.home_region_code)
     db.session.flush()
     return volunteer
 
@@ -149,6 +146,14 @@ def withdraw(principal: Principal) -> None:
     user.withdrawn_at = now
     secretary = db.session.get(Secretary, user.id)
     if secretary is not None:
+        audit.record(
+            "delete",
+            "secretary",
+            user.id,
+            before={"village": secretary.village_code},
+            after={"reason": "withdrawn"},
+            region_code=secretary.village_code,
+        )
         db.session.delete(secretary)
     auth.revoke_all(user.id)
     audit.record(
@@ -228,9 +233,7 @@ def _set_id_number(volunteer: Volunteer, id_number: str | None) -> None:
         and digest != volunteer.id_number_hash
         and db.session.scalar(select(Volunteer.id).where(Volunteer.id_number_hash == digest))
     ):
-        raise Conflict(
-            "该身份证号已被其他志愿者使用", code="id_number_taken", fields={"id_number": "已被使用"}
-        )
+        raise Conflict("该身份证号已被其他志愿者使用", code="id_number_taken", fields={"id_number": "已被使用"})
     volunteer.id_number, volunteer.id_number_hash = id_number, digest
 
 

@@ -1,7 +1,7 @@
 from flask_openapi3 import APIBlueprint, Tag
 
 from app.core.auth import current_principal, login_required
-from app.core.schemas import ErrorOut
+from app.core.schemas import BLUEPRINT_RESPONSES, ErrorOut
 from app.volunteers import operations
 from app.volunteers.models import Volunteer
 from app.volunteers.schemas import (
@@ -22,6 +22,7 @@ api = APIBlueprint(
     __name__,
     url_prefix="/api/v1",
     abp_tags=[Tag(name="volunteers", description="志愿者与服务队")],
+    abp_responses=BLUEPRINT_RESPONSES,
 )
 
 BEARER = [{"bearer": []}]
@@ -54,9 +55,7 @@ def profile(volunteer: Volunteer) -> dict:
 @api.get("/areas", responses={200: AreaList})
 def list_areas():
     """九类志愿服务领域。"""
-    items = [
-        AreaOut(code=code, name=name, description=AREA_DESCRIPTIONS[code]) for code, name in AREAS.items()
-    ]
+    items = [AreaOut(code=code, name=name, description=AREA_DESCRIPTIONS[code]) for code, name in AREAS.items()]
     return AreaList(items=items).model_dump()
 
 

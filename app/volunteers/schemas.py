@@ -1,7 +1,10 @@
+import re
+from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, PlainSerializer, model_validator
 
+from app.core import clock
 from app.core.crypto import mask_id_number, mask_phone
 from app.core.schemas import ClockTime, LocalDateTime, Out, Schema
 from app.regions.schemas import RegionCode
@@ -13,20 +16,31 @@ ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 ID_CHECK = "10X98765432"
 
 
+# ASCII only: str.isdigit() and \d also accept full-width and superscript digits, which would
+# slip past the duplicate checks (a different keyed hash for the same number) or break int().
+MOBILE = re.compile(r"1[3-9][0-9]{9}")
+RESIDENT_ID = re.compile(r"[0-9]{17}[0-9X]")
+
+
 def _mainland_mobile(value: str) -> str:
-    if not (len(value) == 11 and value.isdigit() and value[0] == "1" and value[1] in "3456789"):
+    if not MOBILE.fullmatch(value):
         raise ValueError("请输入有效的中国大陆手机号（11 位）")
     return value
 
 
 def _resident_id(value: str) -> str:
-    """GB 11643: 17 digits and an ISO 7064 MOD 11-2 check character."""
+    """GB 11643: 17 digits (of which a real birth date) and an ISO 7064 MOD 11-2 check character."""
     value = value.upper()
-    body, check = value[:17], value[17:]
-    if len(value) != 18 or not body.isdigit() or check not in ID_CHECK:
+    if not RESIDENT_ID.fullmatch(value):
         raise ValueError("身份证号应为 18 位")
-    if ID_CHECK[sum(int(d) * w for d, w in zip(body, ID_WEIGHTS, strict=True)) % 11] != check:
+    if ID_CHECK[sum(int(d) * w for d, w in zip(value[:17], ID_WEIGHTS, strict=True)) % 11] != value[17]:
         raise ValueError("身份证号校验位不正确")
+    try:
+        born = date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+    except ValueError:
+        born = None
+    if born is None or born.year < 1900 or born > clock.local(clock.now()).date():
+        raise ValueError("身份证号中的出生日期不正确")
     return value
 
 

@@ -37,7 +37,7 @@ def init_app(app: Flask) -> None:
         if config["MODE"] == "production":
             raise RuntimeError("sandbox WeChat is refused in production: set WECHAT_APPID/SECRET")
         app.logger.warning("微信沙箱模式已开启：未设置 WECHAT_APPID/WECHAT_SECRET，登录与推送均为模拟")
-        app.extensions["wechat"] = SandboxGateway()
+        app.extensions["wechat"] = SandboxGateway(tuple(config["SANDBOX_BLOCKED_WORDS"]))
 
 
 def gateway() -> Gateway:

@@ -6,28 +6,40 @@ reading the token never fetches one: the token is owned by one refresher and sha
 session storage (Redis, or memory in single-process mode).
 """
 
+import requests
 from wechatpy import WeChatClient
 from wechatpy.session.memorystorage import MemoryStorage
 from wechatpy.session.redisstorage import RedisStorage
+
+WECHAT_ORIGIN = "https://api.weixin.qq.com/"
+
+
+class _HttpSession(requests.Session):
+    """Every request the client makes goes to WECHAT_API_BASE, with a timeout.
+
+    wechatpy spells WeChat's origin in many places (the client's and each API group's base URL,
+    absolute URLs in some methods, the token fetch), and its token fetch passes no timeout; this
+    one session sees every request, so it is the one place to fix both.
+    """
+
+    def __init__(self, api_base: str, timeout: float | None):
+        super().__init__()
+        self.api_base = api_base
+        self.default_timeout = timeout
+
+    def request(self, method, url, **kwargs):
+        if url.startswith(WECHAT_ORIGIN):
+            url = self.api_base + url[len(WECHAT_ORIGIN) :]
+        if kwargs.get("timeout") is None:
+            kwargs["timeout"] = self.default_timeout
+        return super().request(method, url, **kwargs)
 
 
 class ConfiguredClient(WeChatClient):
     def __init__(self, appid: str, secret: str, api_base: str, *, session=None, timeout: float | None = None):
         super().__init__(appid, secret, session=session, timeout=timeout, auto_retry=False)
-        base = api_base.rstrip("/") + "/"
-        self.api_base = base
-        # wechatpy keeps its base URLs as class attributes; point this instance at ours.
-        self.API_BASE_URL = base + "cgi-bin/"
-        for name in dir(self):
-            api = getattr(self, name, None)
-            if getattr(api, "API_BASE_URL", None) == "https://api.weixin.qq.com/":
-                api.API_BASE_URL = base
-
-    def fetch_access_token(self):
-        return self._fetch_access_token(
-            url=self.api_base + "cgi-bin/token",
-            params={"grant_type": "client_credential", "appid": self.appid, "secret": self.secret},
-        )
+        self.api_base = api_base.rstrip("/") + "/"
+        self._http = _HttpSession(self.api_base, timeout)
 
     @property
     def access_token(self) -> str | None:

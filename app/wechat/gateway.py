@@ -1,11 +1,13 @@
 """What the service asks of WeChat, behind one small interface with two implementations."""
 
 import hashlib
+import io
 import logging
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 import requests
+import segno
 from wechatpy.exceptions import WeChatClientException
 
 from app.wechat.client import build_client
@@ -13,7 +15,9 @@ from app.wechat.client import build_client
 log = logging.getLogger(__name__)
 
 CODE_INVALID = 40029
+CODE_USED = 40163  # the same wx.login code sent twice (e.g. a double tap): the app must log in again
 RATE_LIMITED = 45011
+RISKY_CONTENT = 87014
 
 
 class WeChatError(Exception):
@@ -50,6 +54,14 @@ class Gateway(ABC):
     def code_to_session(self, code: str) -> CodeSession:
         """Exchange a wx.login code for the user's openid and session_key."""
 
+    @abstractmethod
+    def text_is_safe(self, text: str) -> bool:
+        """WeChat content safety (msgSecCheck) for text someone publishes."""
+
+    @abstractmethod
+    def wxa_code(self, scene: str, page: str) -> bytes:
+        """A PNG mini-program code that opens `page` with `scene` (at most 32 characters)."""
+
 
 class WeChatGateway(Gateway):
     sandbox = False
@@ -75,12 +87,27 @@ class WeChatGateway(Gateway):
             raise WeChatUnavailable("jscode2session answered without an openid")
         return CodeSession(result["openid"], result.get("session_key", ""), result.get("unionid"))
 
+    def text_is_safe(self, text: str) -> bool:
+        try:
+            self._call(self.client.wxa.check_text_security, text)
+        except WeChatError as exc:
+            if exc.errcode == RISKY_CONTENT:
+                return False
+            raise
+        return True
+
+    def wxa_code(self, scene: str, page: str) -> bytes:
+        response = self._call(self.client.wxa.get_wxa_code_unlimited, scene, page=page, width=430)
+        if isinstance(response, dict):  # a JSON answer where a picture was expected
+            raise WeChatUnavailable("getwxacodeunlimit answered without an image")
+        return response.content
+
     @staticmethod
     def _call(func, *args, **kwargs):
         try:
             return func(*args, **kwargs)
         except WeChatClientException as exc:
-            if exc.errcode == CODE_INVALID:
+            if exc.errcode in (CODE_INVALID, CODE_USED):
                 raise WeChatCodeInvalid("invalid login code", exc.errcode) from exc
             if exc.errcode == RATE_LIMITED:
                 raise WeChatRateLimited("login rate limited by WeChat", exc.errcode) from exc
@@ -92,9 +119,21 @@ class WeChatGateway(Gateway):
 
 
 class SandboxGateway(Gateway):
-    """Development without credentials: `dev:<name>` logs in as a stable fake user."""
+    """Development without credentials: `dev:<name>` logs in as a stable fake user, content safety
+    uses a local word list, and mini-program codes are plain QR codes made here."""
 
     sandbox = True
+
+    def __init__(self, blocked_words: tuple[str, ...] = ()):
+        self.blocked_words = blocked_words
+
+    def text_is_safe(self, text: str) -> bool:
+        return not any(word in text for word in self.blocked_words)
+
+    def wxa_code(self, scene: str, page: str) -> bytes:
+        out = io.BytesIO()
+        segno.make(f"{page}?scene={scene}", error="m").save(out, kind="png", scale=6, border=2)
+        return out.getvalue()
 
     def code_to_session(self, code: str) -> CodeSession:
         prefix, _, name = code.partition(":")

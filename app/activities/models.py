@@ -1,0 +1,136 @@
+from datetime import datetime
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.core.db import UTCDateTime, db
+from app.regions.models import Region
+from config.catalog import AREAS, SESSION_KINDS, SESSION_TOPICS
+
+TYPES = ("need", "session")
+STATUSES = ("pending_review", "open", "filled", "done", "cancelled", "rejected")
+SIGNUP_STATUSES = ("confirmed", "waitlisted", "cancelled")
+
+
+def _in(column: str, values) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Series(db.Model):
+    """A recurring series: an RFC 5545 rule whose occurrences are materialised a few weeks ahead."""
+
+    __tablename__ = "series"
+    __table_args__ = (CheckConstraint(_in("type", TYPES), name="type"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    type: Mapped[str] = mapped_column(String(8))
+    #: e.g. FREQ=WEEKLY;BYDAY=TU;UNTIL=20271231T000000
+    rule: Mapped[str] = mapped_column(String(200))
+    first_starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    duration_minutes: Mapped[int] = mapped_column(Integer)
+    #: The first occurrence (an activities.id; no foreign key, the two tables point at each other).
+    #: Later occurrences copy its content.
+    template_id: Mapped[int | None] = mapped_column(Integer)
+    #: Occurrences exist for every rule start before this moment.
+    materialized_until: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: Needs: set when staff approve the series; sessions: at creation.
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Activity(db.Model):
+    __tablename__ = "activities"
+    __table_args__ = (
+        CheckConstraint(_in("type", TYPES), name="type"),
+        CheckConstraint(_in("status", STATUSES), name="status"),
+        CheckConstraint("capacity > 0", name="capacity_positive"),
+        # The database itself refuses an overbooked activity.
+        CheckConstraint("taken >= 0 AND taken <= capacity", name="taken_within_capacity"),
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        CheckConstraint(f"type <> 'need' OR ({_in('area', AREAS)})", name="need_area"),
+        CheckConstraint(
+            f"type <> 'session' OR ({_in('kind', SESSION_KINDS)} AND {_in('topic', SESSION_TOPICS)})",
+            name="session_kind_topic",
+        ),
+        UniqueConstraint("series_id", "occurrence_start"),
+        Index("ix_activities_type_status_starts_at", "type", "status", "starts_at"),
+        Index("ix_activities_village_code_starts_at", "village_code", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: "need" (村级需求) or "session" (青年夜校 / 青年讲习所).
+    type: Mapped[str] = mapped_column(String(8))
+    series_id: Mapped[int | None] = mapped_column(ForeignKey("series.id"))
+    #: The rule's start for this occurrence (unchanged when the occurrence is moved).
+    occurrence_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    village_code: Mapped[str] = mapped_column(ForeignKey("regions.code"))
+    title: Mapped[str] = mapped_column(String(40))
+    description: Mapped[str] = mapped_column(Text, default="")
+    #: Needs: one of the nine areas, and the skills wanted.
+    area: Mapped[str | None] = mapped_column(String(16))
+    skills: Mapped[list] = mapped_column(JSON, default=list)
+    #: Sessions: night_school / lecture_hall, and the topic.
+    kind: Mapped[str | None] = mapped_column(String(16))
+    topic: Mapped[str | None] = mapped_column(String(16))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: Seats (sessions) or volunteer slots (needs).
+    capacity: Mapped[int] = mapped_column(Integer)
+    #: Confirmed sign-ups; changed only by conditional updates, never read-modify-write.
+    taken: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(16))
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    review_reason: Mapped[str | None] = mapped_column(String(200))
+    cancel_reason: Mapped[str | None] = mapped_column(String(200))
+
+    #: Loaded with the activity: notices and lists name the village.
+    village: Mapped[Region] = relationship(lazy="joined", innerjoin=True)
+
+    @property
+    def region_code(self) -> str:
+        return self.village_code
+
+    @property
+    def full(self) -> bool:
+        return self.taken >= self.capacity
+
+
+class Signup(db.Model):
+    """A volunteer's seat (confirmed) or place in the queue (waitlisted) for one activity."""
+
+    __tablename__ = "signups"
+    __table_args__ = (
+        CheckConstraint(_in("status", SIGNUP_STATUSES), name="status"),
+        CheckConstraint(_in("source", ("self", "dispatch")), name="source"),
+        # One volunteer, one live sign-up per activity (cancelled ones do not count).
+        Index(
+            "uq_signups_volunteer_activity_live",
+            "volunteer_id",
+            "activity_id",
+            unique=True,
+            postgresql_where=text("status <> 'cancelled'"),
+            sqlite_where=text("status <> 'cancelled'"),
+        ),
+        Index("ix_signups_activity_status_id", "activity_id", "status", "id"),
+        Index("ix_signups_volunteer_status_starts_at", "volunteer_id", "status", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id"))
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id"))
+    #: confirmed, waitlisted (queue order is the id) or cancelled.
+    status: Mapped[str] = mapped_column(String(12))
+    #: "self" (the volunteer signed up) or "dispatch" (an accepted offer).
+    source: Mapped[str] = mapped_column(String(8), default="self")
+    #: Copied from the activity, so overlap checks need no join.
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    cancel_reason: Mapped[str | None] = mapped_column(String(200))

@@ -1,0 +1,601 @@
+"""What happens to an activity: creation (with its series), edits, cancellation, sign-up and the
+waitlist. Needs and sessions call these with their own rules on top.
+
+Seats are taken by a conditional UPDATE (`taken < capacity`) and the table's CHECK constraint
+refuses anything beyond capacity, so concurrent sign-ups can never overbook.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import case, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from app import wechat
+from app.activities.models import Activity, Series, Signup
+from app.core import audit, clock, recurrence
+from app.core.access import Principal, require_scope, scope_prefix
+from app.core.errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceUnavailable
+from app.extensions import db
+from app.notify import operations as notify
+from app.regions import operations as regions
+from app.volunteers.models import Volunteer
+
+LIVE = ("open", "filled")
+PUBLIC = ("open", "filled", "done", "cancelled")
+NAMES = {"need": "需求", "session": "活动"}
+
+
+@dataclass
+class Draft:
+    """What a secretary posts, before it becomes an activity (or the first of a series)."""
+
+    type: str
+    village: str
+    title: str
+    description: str
+    starts_at: datetime
+    ends_at: datetime
+    capacity: int
+    status: str
+    area: str | None = None
+    skills: list | None = None
+    kind: str | None = None
+    topic: str | None = None
+    recurrence: str | None = None
+
+
+def snapshot(activity: Activity) -> dict:
+    return {
+        "status": activity.status,
+        "title": activity.title,
+        "starts_at": activity.starts_at,
+        "ends_at": activity.ends_at,
+        "capacity": activity.capacity,
+        "taken": activity.taken,
+    }
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def get(type_: str, activity_id: int, principal: Principal | None) -> Activity:
+    """An activity the caller may see: live and finished ones for everyone, the rest for organisers."""
+    activity = db.session.get(Activity, activity_id)
+    if activity is None or activity.type != type_ or not visible(activity, principal):
+        raise NotFound(f"{NAMES[type_]}不存在", code=f"{type_}_not_found")
+    return activity
+
+
+def get_any(activity_id: int, principal: Principal | None) -> Activity:
+    activity = db.session.get(Activity, activity_id)
+    if activity is None or not visible(activity, principal):
+        raise NotFound("需求或活动不存在", code="activity_not_found")
+    return activity
+
+
+def visible(activity: Activity, principal: Principal | None) -> bool:
+    if activity.status in PUBLIC:
+        return True
+    return principal is not None and principal.sees(activity.village_code)
+
+
+def _visible_clause(principal: Principal | None):
+    """SQL twin of visible(): public states everywhere, every state inside the caller's scope."""
+    if principal is not None and principal.is_admin:
+        return Activity.id.is_not(None)
+    scopes = (
+        [] if principal is None else [code for code in (principal.staff_region, principal.secretary_village) if code]
+    )
+    in_scope = [Activity.village_code.startswith(scope_prefix(code)) for code in scopes]
+    return or_(Activity.status.in_(PUBLIC), *in_scope) if in_scope else Activity.status.in_(PUBLIC)
+
+
+def listing(
+    type_: str,
+    principal: Principal | None,
+    *,
+    region: str | None,
+    status: str | None,
+    starts_from: datetime | None,
+    starts_to: datetime | None,
+    limit: int,
+    **filters,
+) -> list[Activity]:
+    """Volunteers see what is open; organisers also see everything in their scope."""
+    query = select(Activity).where(Activity.type == type_, _visible_clause(principal))
+    if region:
+        query = query.where(Activity.village_code.startswith(scope_prefix(region)))
+    for column, value in filters.items():
+        if value is not None:
+            query = query.where(getattr(Activity, column) == value)
+    if starts_from:
+        query = query.where(Activity.starts_at >= starts_from)
+    if starts_to:
+        query = query.where(Activity.starts_at < starts_to)
+    if status:
+        query = query.where(Activity.status == status)
+    elif principal is None or not _organiser(principal):
+        query = query.where(Activity.status.in_(LIVE))
+    return list(db.session.scalars(query.order_by(Activity.starts_at, Activity.id).limit(limit)))
+
+
+def _organiser(principal: Principal) -> bool:
+    return principal.has("staff") or principal.has("secretary")
+
+
+# --- creating and changing -------------------------------------------------------------------
+
+
+def require_organiser(principal: Principal, activity: Activity) -> None:
+    """The village's secretary, or staff whose region holds the village."""
+    require_scope(principal, activity.village_code)
+    if principal.secretary_village == activity.village_code or principal.has("staff"):
+        return
+    raise Forbidden("只有本村团支部书记或辖区工作人员可以操作")
+
+
+def create(principal: Principal, draft: Draft) -> Activity:
+    village = regions.ensure_exists(draft.village, field_name="village", levels=["village"])
+    if principal.secretary_village != village.code:
+        raise Forbidden("只能为本村发布", code="village_out_of_scope", fields={"village": "不是你任职的村"})
+    _check_times(draft.starts_at, draft.ends_at)
+    ensure_clean({"title": draft.title, "description": draft.description})
+    now = clock.now()
+    activity = Activity(
+        type=draft.type,
+        village_code=village.code,
+        title=draft.title,
+        description=draft.description,
+        area=draft.area,
+        skills=draft.skills or [],
+        kind=draft.kind,
+        topic=draft.topic,
+        starts_at=draft.starts_at,
+        ends_at=draft.ends_at,
+        capacity=draft.capacity,
+        taken=0,
+        status=draft.status,
+        created_by=principal.user_id,
+        created_at=now,
+        updated_at=now,
+    )
+    db.session.add(activity)
+    db.session.flush()
+    audit.record("create", draft.type, activity.id, after=snapshot(activity), region_code=village.code)
+    if draft.recurrence:
+        _start_series(principal, activity, draft.recurrence)
+    return activity
+
+
+def _check_times(starts_at: datetime, ends_at: datetime) -> None:
+    if starts_at <= clock.now():
+        raise InvalidInput(fields={"starts_at": "开始时间必须晚于现在"})
+    if ends_at <= starts_at:
+        raise InvalidInput(fields={"ends_at": "结束时间必须晚于开始时间"})
+    if ends_at - starts_at > timedelta(hours=24):
+        raise InvalidInput(fields={"ends_at": "单次活动不能超过 24 小时"})
+
+
+def ensure_clean(texts: dict[str, str]) -> None:
+    """Published text passes WeChat content safety (msgSecCheck) before anyone sees it."""
+    try:
+        flagged = {
+            name: "内容含有不适宜发布的信息，请修改"
+            for name, text in texts.items()
+            if text and not wechat.gateway().text_is_safe(text)
+        }
+    except wechat.WeChatError:
+        raise ServiceUnavailable("内容安全检测暂不可用，请稍后再试", code="content_check_unavailable") from None
+    if flagged:
+        raise InvalidInput("内容未通过安全检测", code="content_unsafe", fields=flagged)
+
+
+def _start_series(principal: Principal, first: Activity, rule: str) -> Series:
+    config = current_app.config
+    try:
+        recurrence.parse(rule, first.starts_at, max_days=config["SERIES_MAX_DAYS"])
+    except recurrence.RecurrenceError as error:
+        raise InvalidInput(fields={"recurrence": str(error)}) from None
+    now = clock.now()
+    series = Series(
+        type=first.type,
+        rule=rule,
+        first_starts_at=first.starts_at,
+        duration_minutes=int((first.ends_at - first.starts_at).total_seconds() // 60),
+        template_id=first.id,
+        materialized_until=first.starts_at,
+        approved_at=now if first.status in LIVE else None,
+        created_by=principal.user_id,
+        created_at=now,
+    )
+    db.session.add(series)
+    db.session.flush()
+    first.series_id, first.occurrence_start = series.id, first.starts_at
+    audit.record("create", "series", series.id, after={"rule": rule, "first": first.id}, region_code=first.village_code)
+    materialize(series, now + timedelta(weeks=config["SERIES_WINDOW_WEEKS"]))
+    return series
+
+
+def materialize(series: Series, until: datetime) -> int:
+    """Create the occurrences whose rule start falls before `until`; idempotent."""
+    if series.cancelled_at is not None or until <= series.materialized_until:
+        return 0
+    template = db.session.get(Activity, series.template_id)
+    rule = recurrence.parse(series.rule, series.first_starts_at, max_days=10**6)
+    existing = set(db.session.scalars(select(Activity.occurrence_start).where(Activity.series_id == series.id)))
+    created = 0
+    now = clock.now()
+    for start in recurrence.occurrences(rule, series.materialized_until, until):
+        if start in existing or start <= now:
+            continue
+        db.session.add(
+            Activity(
+                type=template.type,
+                series_id=series.id,
+                occurrence_start=start,
+                village_code=template.village_code,
+                title=template.title,
+                description=template.description,
+                area=template.area,
+                skills=template.skills,
+                kind=template.kind,
+                topic=template.topic,
+                starts_at=start,
+                ends_at=start + timedelta(minutes=series.duration_minutes),
+                capacity=template.capacity,
+                taken=0,
+                status="open" if series.approved_at else "pending_review",
+                created_by=series.created_by,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        created += 1
+    series.materialized_until = until
+    db.session.flush()
+    return created
+
+
+def extend_all_series(now: datetime | None = None) -> int:
+    """Keep every live series materialised a window ahead (the bot and `flask activities extend`)."""
+    now = now or clock.now()
+    until = now + timedelta(weeks=current_app.config["SERIES_WINDOW_WEEKS"])
+    series = db.session.scalars(select(Series).where(Series.cancelled_at.is_(None), Series.materialized_until < until))
+    return sum(materialize(s, until) for s in series)
+
+
+def edit(principal: Principal, activity: Activity, changes: dict) -> Activity:
+    """Change one occurrence; the people signed up are told when its time moves."""
+    require_organiser(principal, activity)
+    if activity.status not in ("pending_review", *LIVE):
+        raise Conflict("已结束或已取消的活动不能修改", code="not_editable")
+    before = snapshot(activity)
+    starts_at = changes.get("starts_at", activity.starts_at)
+    ends_at = changes.get("ends_at", activity.ends_at)
+    moved = (starts_at, ends_at) != (activity.starts_at, activity.ends_at)
+    if moved:
+        _check_times(starts_at, ends_at)
+    ensure_clean({k: v for k, v in changes.items() if k in ("title", "description")})
+    capacity = changes.get("capacity", activity.capacity)
+    if capacity < activity.taken:
+        raise InvalidInput(fields={"capacity": f"已有 {activity.taken} 人确认报名，名额不能少于此数"})
+    for name, value in changes.items():
+        setattr(activity, name, value)
+    activity.updated_at = clock.now()
+    db.session.flush()
+    if moved:
+        _move_signups(activity)
+    if activity.capacity > before["capacity"]:
+        _fill_from_waitlist(activity)
+    _sync_filled(activity)
+    old, new = audit.changed(before, snapshot(activity))
+    if new:
+        audit.record("update", activity.type, activity.id, before=old, after=new, region_code=activity.village_code)
+    return activity
+
+
+def _move_signups(activity: Activity) -> None:
+    live = list(
+        db.session.scalars(select(Signup).where(Signup.activity_id == activity.id, Signup.status != "cancelled"))
+    )
+    for signup in live:
+        signup.starts_at, signup.ends_at = activity.starts_at, activity.ends_at
+        _tell(
+            signup,
+            activity,
+            "notice",
+            f"changed:{activity.starts_at.isoformat()}",
+            "活动时间变更",
+            f"「{activity.title}」改为 {clock.spoken(activity.starts_at)} 开始，请留意安排。",
+        )
+
+
+def cancel(principal: Principal, activity: Activity, reason: str) -> Activity:
+    require_organiser(principal, activity)
+    if activity.status not in ("pending_review", *LIVE):
+        raise Conflict("该活动已结束或已取消", code="not_cancellable")
+    before = snapshot(activity)
+    activity.status, activity.cancel_reason, activity.updated_at = "cancelled", reason, clock.now()
+    live = list(
+        db.session.scalars(select(Signup).where(Signup.activity_id == activity.id, Signup.status != "cancelled"))
+    )
+    for signup in live:
+        _set_signup_status(signup, "cancelled", reason="活动取消")
+        _tell(
+            signup,
+            activity,
+            "signup_result",
+            "cancelled",
+            "活动取消",
+            f"「{activity.title}」（{clock.spoken(activity.starts_at)}）已取消：{reason}",
+        )
+    activity.taken = 0
+    audit.record(
+        "cancel",
+        activity.type,
+        activity.id,
+        before=before,
+        after={"status": "cancelled", "reason": reason, "taken": 0},
+        region_code=activity.village_code,
+    )
+    return activity
+
+
+def finish_past(now: datetime | None = None) -> int:
+    """Live activities whose end has passed become done (the bot runs this)."""
+    now = now or clock.now()
+    finished = list(db.session.scalars(select(Activity).where(Activity.status.in_(LIVE), Activity.ends_at <= now)))
+    for activity in finished:
+        activity.status, activity.updated_at = "done", now
+        audit.record(
+            "finish",
+            activity.type,
+            activity.id,
+            before={"status": "open"},
+            after={"status": "done"},
+            region_code=activity.village_code,
+            actor_id=None,
+        )
+    return len(finished)
+
+
+# --- sign-up and the waitlist ----------------------------------------------------------------
+
+
+def sign_up(
+    principal: Principal, activity: Activity, *, waitlist: bool, source: str = "self"
+) -> tuple[Signup, int | None]:
+    """Confirmed if a seat is free, else waitlisted (or 409 `full` where there is no waitlist).
+
+    Returns the sign-up and, when waitlisted, the position in the queue.
+    """
+    volunteer_id = _volunteer(principal)
+    _check_open_for_signup(activity)
+    if _overlapping(volunteer_id, activity.starts_at, activity.ends_at, exclude=activity.id):
+        raise Conflict("与你已确认的其他活动时间冲突", code="time_conflict")
+    confirmed = _take_seat(activity)
+    if not confirmed and not waitlist:
+        raise Conflict("名额已满", code="full")
+    now = clock.now()
+    signup = Signup(
+        volunteer_id=volunteer_id,
+        activity_id=activity.id,
+        status="confirmed" if confirmed else "waitlisted",
+        source=source,
+        starts_at=activity.starts_at,
+        ends_at=activity.ends_at,
+        created_at=now,
+        updated_at=now,
+    )
+    db.session.add(signup)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        raise Conflict("你已经报名了", code="already_signed_up") from None
+    audit.record(
+        "create",
+        "signup",
+        signup.id,
+        after={"status": signup.status, "activity": activity.id},
+        region_code=activity.village_code,
+    )
+    if confirmed:
+        _tell(
+            signup,
+            activity,
+            "signup_result",
+            f"confirmed:{signup.id}",
+            "报名成功",
+            f"你已报名「{activity.title}」，{clock.spoken(activity.starts_at)} 在{activity.village.name}，请准时参加。",
+        )
+        return signup, None
+    position = waitlist_position(signup)
+    _tell(
+        signup,
+        activity,
+        "signup_result",
+        f"waitlisted:{signup.id}",
+        "已进入候补",
+        f"「{activity.title}」名额已满，你在候补第 {position} 位；有人取消时将按顺序递补并通知你。",
+    )
+    return signup, position
+
+
+def _volunteer(principal: Principal) -> int:
+    if principal.volunteer_id is None:
+        raise Forbidden("请先注册成为志愿者", code="not_registered")
+    return principal.volunteer_id
+
+
+def _check_open_for_signup(activity: Activity) -> None:
+    if activity.status == "cancelled":
+        raise Conflict("该活动已取消", code="activity_cancelled")
+    if activity.status not in LIVE:
+        raise Conflict("该活动暂未开放报名", code="signup_not_open")
+    closes = activity.starts_at - timedelta(minutes=current_app.config["SIGNUP_CLOSE_MINUTES"])
+    if clock.now() >= closes:
+        raise Conflict("报名已截止", code="signup_closed")
+
+
+def _overlapping(volunteer_id: int, starts_at: datetime, ends_at: datetime, *, exclude: int) -> bool:
+    return (
+        db.session.scalar(
+            select(Signup.id)
+            .where(
+                Signup.volunteer_id == volunteer_id,
+                Signup.status == "confirmed",
+                Signup.activity_id != exclude,
+                Signup.starts_at < ends_at,
+                Signup.ends_at > starts_at,
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def _take_seat(activity: Activity) -> bool:
+    """One conditional UPDATE takes a seat if one is free; the row lock it takes orders racers."""
+    taken = Activity.taken + 1
+    result = db.session.execute(
+        update(Activity)
+        .where(Activity.id == activity.id, Activity.status == "open", Activity.taken < Activity.capacity)
+        .values(taken=taken, status=case((taken >= Activity.capacity, "filled"), else_=Activity.status))
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount == 0:
+        # Full (or just freed by a cancellation that committed a moment ago): wait for the row,
+        # so a freeing transaction cannot miss this sign-up when it looks for the next in line.
+        db.session.execute(select(Activity.id).where(Activity.id == activity.id).with_for_update())
+        result = db.session.execute(
+            update(Activity)
+            .where(Activity.id == activity.id, Activity.status == "open", Activity.taken < Activity.capacity)
+            .values(taken=taken, status=case((taken >= Activity.capacity, "filled"), else_=Activity.status))
+            .execution_options(synchronize_session=False)
+        )
+    db.session.refresh(activity, ["taken", "status"])
+    return result.rowcount == 1
+
+
+def waitlist_position(signup: Signup) -> int:
+    return db.session.scalar(
+        select(func.count())
+        .select_from(Signup)
+        .where(Signup.activity_id == signup.activity_id, Signup.status == "waitlisted", Signup.id <= signup.id)
+    )
+
+
+def withdraw_signup(principal: Principal, activity: Activity, *, reason: str = "本人取消") -> Signup:
+    """The volunteer cannot come: the seat goes to the first in the queue, who is told."""
+    volunteer_id = _volunteer(principal)
+    signup = db.session.scalar(
+        select(Signup)
+        .where(
+            Signup.volunteer_id == volunteer_id,
+            Signup.activity_id == activity.id,
+            Signup.status != "cancelled",
+        )
+        .with_for_update()
+    )
+    if signup is None:
+        raise NotFound("你没有报名该活动", code="not_signed_up")
+    if clock.now() >= activity.starts_at:
+        raise Conflict("活动已开始，不能取消报名", code="already_started")
+    was = signup.status
+    _set_signup_status(signup, "cancelled", reason=reason)
+    if was == "confirmed":
+        _free_seat(activity)
+    return signup
+
+
+def _set_signup_status(signup: Signup, status: str, *, reason: str | None = None) -> None:
+    before = signup.status
+    signup.status, signup.updated_at = status, clock.now()
+    if reason:
+        signup.cancel_reason = reason
+    audit.record(
+        "update",
+        "signup",
+        signup.id,
+        before={"status": before},
+        after={"status": status, **({"reason": reason} if reason else {})},
+    )
+
+
+def _free_seat(activity: Activity) -> None:
+    """Give a freed seat to the first waitlisted volunteer who is free then; else release it."""
+    db.session.execute(select(Activity.id).where(Activity.id == activity.id).with_for_update())
+    if _promote_next(activity) is None:
+        db.session.execute(
+            update(Activity)
+            .where(Activity.id == activity.id)
+            .values(
+                taken=Activity.taken - 1,
+                status=case((Activity.status == "filled", "open"), else_=Activity.status),
+            )
+            .execution_options(synchronize_session=False)
+        )
+        db.session.refresh(activity, ["taken", "status"])
+
+
+def _promote_next(activity: Activity) -> Signup | None:
+    queue = db.session.scalars(
+        select(Signup).where(Signup.activity_id == activity.id, Signup.status == "waitlisted").order_by(Signup.id)
+    )
+    for candidate in queue:
+        if _overlapping(candidate.volunteer_id, activity.starts_at, activity.ends_at, exclude=activity.id):
+            continue
+        _set_signup_status(candidate, "confirmed")
+        _tell(
+            candidate,
+            activity,
+            "signup_result",
+            f"promoted:{candidate.id}",
+            "候补成功",
+            f"有人取消了「{activity.title}」，你已由候补转为正式报名：{clock.spoken(activity.starts_at)}"
+            f" 在{activity.village.name}。",
+        )
+        return candidate
+    return None
+
+
+def _fill_from_waitlist(activity: Activity) -> None:
+    while activity.taken < activity.capacity and _promote_next(activity) is not None:
+        activity.taken += 1
+
+
+def _sync_filled(activity: Activity) -> None:
+    if activity.status in LIVE:
+        activity.status = "filled" if activity.full else "open"
+
+
+def _tell(signup: Signup, activity: Activity, purpose: str, event: str, title: str, body: str) -> None:
+    user_id = db.session.scalar(select(Volunteer.user_id).where(Volunteer.id == signup.volunteer_id))
+    notify.tell(
+        user_id,
+        purpose,
+        f"{activity.type}:{activity.id}:{event}:{signup.volunteer_id}",
+        title,
+        body,
+        link=f"{activity.type}:{activity.id}",
+        fields={
+            "title": activity.title,
+            "time": activity.starts_at.isoformat(),
+            "place": activity.village.name,
+            "status": title,
+        },
+    )
+
+
+def roster(principal: Principal, activity: Activity) -> list[tuple[Signup, Volunteer]]:
+    """Who signed up (confirmed first, then the queue in order), for the organiser."""
+    require_organiser(principal, activity)
+    rows = db.session.execute(
+        select(Signup, Volunteer)
+        .join(Volunteer, Volunteer.id == Signup.volunteer_id)
+        .where(Signup.activity_id == activity.id, Signup.status != "cancelled")
+        .order_by(case((Signup.status == "confirmed", 0), else_=1), Signup.id)
+    )
+    return [(signup, volunteer) for signup, volunteer in rows]

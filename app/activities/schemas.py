@@ -1,0 +1,65 @@
+"""What needs and sessions share in their requests and responses."""
+
+from typing import Annotated
+
+from pydantic import AwareDatetime, Field
+
+from app.core.schemas import LocalDateTime, Out, Schema
+from app.regions.schemas import RegionCode
+
+Title = Annotated[str, Field(min_length=2, max_length=40, description="标题")]
+Description = Annotated[str, Field(max_length=1000, description="说明")]
+Rule = Annotated[
+    str,
+    Field(min_length=8, max_length=200, description="RFC 5545 重复规则，如 FREQ=WEEKLY;BYDAY=TU;COUNT=12"),
+]
+Reason = Annotated[str, Field(min_length=2, max_length=200)]
+
+
+class ActivityPath(Schema):
+    id: int = Field(gt=0)
+
+
+class ListQuery(Schema):
+    region: RegionCode | None = Field(None, description="区划代码：该区划及其下级")
+    status: str | None = Field(None, max_length=16)
+    starts_from: AwareDatetime | None = Field(None, alias="from", description="开始时间不早于")
+    starts_to: AwareDatetime | None = Field(None, alias="to", description="开始时间早于")
+    limit: int = Field(50, ge=1, le=200)
+
+
+class CancelIn(Schema):
+    reason: Reason
+
+
+class ActivityOut(Out):
+    id: int
+    title: str
+    description: str
+    village: str = Field(validation_alias="village_code")
+    village_name: str
+    starts_at: LocalDateTime
+    ends_at: LocalDateTime
+    capacity: int
+    taken: int
+    status: str = Field(description="pending_review / open / filled / done / cancelled / rejected")
+    series_id: int | None
+
+
+class SignupOut(Out):
+    id: int
+    status: str = Field(description="confirmed / waitlisted / cancelled")
+    position: int | None = Field(None, description="候补位次（仅 waitlisted）")
+
+
+class RosterEntry(Out):
+    signup_id: int
+    volunteer_no: str | None
+    name: str
+    phone: str | None = Field(description="脱敏手机号")
+    status: str
+    signed_up_at: LocalDateTime
+
+
+class Roster(Out):
+    items: list[RosterEntry]

@@ -1,0 +1,93 @@
+from datetime import datetime
+
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.core.db import UTCDateTime, db
+
+RECORD_STATUSES = ("checked_in", "checked_out", "confirmed")
+
+
+class CheckinCode(db.Model):
+    """A short-lived code the organiser's phone shows; volunteers scan it to check in or out."""
+
+    __tablename__ = "checkin_codes"
+    __table_args__ = (Index("ix_checkin_codes_activity_id_expires_at", "activity_id", "expires_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: 8 characters from an alphabet without look-alikes (no 0/O, 1/I).
+    code: Mapped[str] = mapped_column(String(12), unique=True)
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id"))
+    issued_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ServiceRecord(db.Model):
+    """One volunteer at one activity: check-in, check-out, computed and confirmed service time."""
+
+    __tablename__ = "service_records"
+    __table_args__ = (
+        CheckConstraint(f"status IN {RECORD_STATUSES}", name="status"),
+        CheckConstraint("computed_minutes IS NULL OR computed_minutes >= 0", name="computed_nonnegative"),
+        CheckConstraint("confirmed_minutes IS NULL OR confirmed_minutes >= 0", name="confirmed_nonnegative"),
+        Index("ix_service_records_volunteer_id_status", "volunteer_id", "status"),
+        Index("ix_service_records_activity_id", "activity_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    signup_id: Mapped[int] = mapped_column(ForeignKey("signups.id"), unique=True)
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id"))
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id"))
+    #: checked_in → checked_out (by the volunteer, or automatically at the scheduled end) → confirmed.
+    status: Mapped[str] = mapped_column(String(12))
+    checked_in_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    checked_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Closed at the scheduled end because the volunteer did not check out.
+    auto_closed: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Service time inside the scheduled window, rounded by the hours rules (travel excluded).
+    computed_minutes: Mapped[int | None] = mapped_column(Integer)
+    #: Why the organiser should look before confirming (short check-in/out, auto-closed).
+    review_note: Mapped[str | None] = mapped_column(String(200))
+    #: What counts: set by the organiser's confirmation (or correction).
+    confirmed_minutes: Mapped[int | None] = mapped_column(Integer)
+    confirmed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    correction_reason: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CorrectionRequest(db.Model):
+    """A volunteer asking the organiser to correct a record."""
+
+    __tablename__ = "correction_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("service_records.id"), index=True)
+    reason: Mapped[str] = mapped_column(String(200))
+    requested_minutes: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class Certificate(db.Model):
+    """志愿服务证明: a snapshot of a volunteer's confirmed hours, checkable by anyone by its code."""
+
+    __tablename__ = "certificates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(24), unique=True)
+    #: What anyone types or scans to check the certificate; random, not guessable.
+    verify_code: Mapped[str] = mapped_column(String(16), unique=True)
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id"), index=True)
+    name: Mapped[str] = mapped_column(String(32))
+    volunteer_no: Mapped[str] = mapped_column(String(20))
+    minutes: Mapped[int] = mapped_column(Integer)
+    records: Mapped[int] = mapped_column(Integer)
+    #: A one-line summary of the service content (areas and kinds of activity).
+    content: Mapped[str] = mapped_column(String(200))
+    issuer: Mapped[str] = mapped_column(String(64))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

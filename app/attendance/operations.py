@@ -1,0 +1,357 @@
+"""Check-in and check-out on site, service time, confirmation and correction, records and stars."""
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from app import wechat
+from app.accounts.models import Secretary
+from app.activities import operations as activities
+from app.activities.models import Activity, Signup
+from app.attendance.models import CheckinCode, CorrectionRequest, ServiceRecord
+from app.core import audit, clock
+from app.core.access import Principal
+from app.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from app.extensions import db
+from app.notify import operations as notify
+from app.volunteers.models import Volunteer
+
+CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+CHECKIN_PAGE = "pages/checkin/index"
+
+
+@dataclass
+class IssuedCode:
+    code: CheckinCode
+    scene: str
+    qr_png: bytes
+
+
+def snapshot(record: ServiceRecord) -> dict:
+    return {
+        "status": record.status,
+        "checked_in_at": record.checked_in_at,
+        "checked_out_at": record.checked_out_at,
+        "computed_minutes": record.computed_minutes,
+        "confirmed_minutes": record.confirmed_minutes,
+    }
+
+
+# --- codes -----------------------------------------------------------------------------------
+
+
+def issue_code(principal: Principal, activity: Activity) -> IssuedCode:
+    """The current code for the organiser's screen; a fresh one once the last is half spent."""
+    activities.require_organiser(principal, activity)
+    _require_checkin_window(activity, grace=timedelta(hours=2))
+    ttl = timedelta(seconds=current_app.config["CHECKIN_CODE_TTL_SECONDS"])
+    now = clock.now()
+    code = db.session.scalar(
+        select(CheckinCode)
+        .where(
+            CheckinCode.activity_id == activity.id,
+            CheckinCode.expires_at > now + ttl / 2,
+        )
+        .order_by(CheckinCode.expires_at.desc())
+        .limit(1)
+    )
+    if code is None:
+        code = CheckinCode(
+            code="".join(secrets.choice(CODE_ALPHABET) for _ in range(8)),
+            activity_id=activity.id,
+            issued_by=principal.user_id,
+            issued_at=now,
+            expires_at=now + ttl,
+        )
+        db.session.add(code)
+        db.session.flush()
+    scene = f"c={code.code}"  # WeChat allows at most 32 characters of scene
+    return IssuedCode(code, scene, wechat.gateway().wxa_code(scene, CHECKIN_PAGE))
+
+
+def _require_checkin_window(activity: Activity, *, grace: timedelta = timedelta(0)) -> None:
+    opens = activity.starts_at - timedelta(minutes=current_app.config["CHECKIN_OPENS_MINUTES"])
+    now = clock.now()
+    if activity.status not in ("open", "filled", "done") or now < opens or now > activity.ends_at + grace:
+        raise Conflict(
+            f"签到时间为活动开始前 {current_app.config['CHECKIN_OPENS_MINUTES']} 分钟至结束",
+            code="checkin_not_open",
+        )
+
+
+def _activity_for(code_text: str) -> Activity:
+    code = db.session.scalar(select(CheckinCode).where(CheckinCode.code == code_text.strip().upper()))
+    if code is None:
+        raise InvalidInput("签到码无效", code="checkin_code_invalid", fields={"code": "无效"})
+    if code.expires_at <= clock.now():
+        raise InvalidInput(
+            "签到码已过期，请让组织者刷新后重新扫码", code="checkin_code_expired", fields={"code": "已过期"}
+        )
+    return db.session.get(Activity, code.activity_id)
+
+
+# --- check-in and check-out --------------------------------------------------------------------
+
+
+def check_in(principal: Principal, code_text: str) -> ServiceRecord:
+    activity = _activity_for(code_text)
+    signup = _confirmed_signup(principal, activity)
+    _require_checkin_window(activity)
+    if db.session.scalar(select(ServiceRecord.id).where(ServiceRecord.signup_id == signup.id)):
+        raise Conflict("你已经签到过了", code="already_checked_in")
+    now = clock.now()
+    record = ServiceRecord(
+        signup_id=signup.id,
+        volunteer_id=signup.volunteer_id,
+        activity_id=activity.id,
+        status="checked_in",
+        checked_in_at=now,
+        auto_closed=False,
+        created_at=now,
+        updated_at=now,
+    )
+    db.session.add(record)
+    db.session.flush()
+    audit.record("check_in", "service_record", record.id, after=snapshot(record), region_code=activity.village_code)
+    return record
+
+
+def check_out(principal: Principal, code_text: str) -> ServiceRecord:
+    activity = _activity_for(code_text)
+    signup = _confirmed_signup(principal, activity)
+    record = db.session.scalar(select(ServiceRecord).where(ServiceRecord.signup_id == signup.id))
+    if record is None:
+        raise Conflict("还没有签到，不能签退", code="not_checked_in")
+    if record.status != "checked_in":
+        raise Conflict("你已经签退了", code="already_checked_out")
+    _close(record, activity, clock.now(), auto=False)
+    return record
+
+
+def _confirmed_signup(principal: Principal, activity: Activity) -> Signup:
+    if principal.volunteer_id is None:
+        raise Forbidden("请先注册成为志愿者", code="not_registered")
+    signup = db.session.scalar(
+        select(Signup).where(
+            Signup.activity_id == activity.id,
+            Signup.volunteer_id == principal.volunteer_id,
+            Signup.status == "confirmed",
+        )
+    )
+    if signup is None:
+        raise Forbidden("你没有确认报名这项活动，不能签到", code="not_signed_up")
+    return signup
+
+
+def _close(record: ServiceRecord, activity: Activity, at: datetime, *, auto: bool) -> None:
+    before = snapshot(record)
+    minutes, short = service_minutes(activity, record.checked_in_at, at)
+    record.status, record.checked_out_at, record.auto_closed = "checked_out", at, auto
+    record.computed_minutes, record.updated_at = minutes, clock.now()
+    notes = []
+    if auto:
+        notes.append("未签退，已按计划结束时间自动签退")
+    if short:
+        notes.append("签到签退覆盖时间不足计划时长的规定比例")
+    record.review_note = "；".join(notes) or None
+    audit.record(
+        "auto_check_out" if auto else "check_out",
+        "service_record",
+        record.id,
+        before=before,
+        after=snapshot(record),
+        region_code=activity.village_code,
+    )
+
+
+def service_minutes(activity: Activity, checked_in_at: datetime, checked_out_at: datetime) -> tuple[int, bool]:
+    """Time served inside the scheduled window, rounded by the rules; and whether it fell short."""
+    config = current_app.config
+    start, end = max(checked_in_at, activity.starts_at), min(checked_out_at, activity.ends_at)
+    actual = max(0.0, (end - start).total_seconds() / 60)
+    scheduled = (activity.ends_at - activity.starts_at).total_seconds() / 60
+    step = config["HOURS_STEP"] * 60
+    steps = actual / step
+    rounded = int((int(steps) if config["HOURS_ROUNDING"] == "down" else round(steps)) * step)
+    return min(rounded, int(scheduled)), actual < config["HOURS_MIN_SHARE"] * scheduled
+
+
+def close_forgotten(now: datetime | None = None) -> int:
+    """Check-outs forgotten past the scheduled end close at the end, marked for review (the bot runs this)."""
+    now = now or clock.now()
+    rows = db.session.execute(
+        select(ServiceRecord, Activity)
+        .join(Activity, Activity.id == ServiceRecord.activity_id)
+        .where(ServiceRecord.status == "checked_in", Activity.ends_at <= now)
+    )
+    closed = 0
+    for record, activity in rows:
+        _close(record, activity, activity.ends_at, auto=True)
+        closed += 1
+    return closed
+
+
+# --- confirmation and correction -------------------------------------------------------------
+
+
+def get_record(record_id: int) -> tuple[ServiceRecord, Activity]:
+    record = db.session.get(ServiceRecord, record_id)
+    if record is None:
+        raise NotFound("服务记录不存在", code="record_not_found")
+    return record, db.session.get(Activity, record.activity_id)
+
+
+def records_of_activity(principal: Principal, activity: Activity) -> list[tuple[ServiceRecord, Volunteer]]:
+    activities.require_organiser(principal, activity)
+    return list(
+        db.session.execute(
+            select(ServiceRecord, Volunteer)
+            .join(Volunteer, Volunteer.id == ServiceRecord.volunteer_id)
+            .where(ServiceRecord.activity_id == activity.id)
+            .order_by(ServiceRecord.id)
+        )
+    )
+
+
+def confirm(principal: Principal, record_id: int, *, hours: float | None, reason: str | None) -> ServiceRecord:
+    """The organiser certifies the record; hours count from here. Changing the computed time needs a reason."""
+    record, activity = get_record(record_id)
+    activities.require_organiser(principal, activity)
+    if record.status == "confirmed":
+        raise Conflict("该记录已确认；如需更正请使用更正功能", code="already_confirmed")
+    if record.status != "checked_out":
+        raise Conflict("志愿者尚未签退，暂不能确认", code="not_checked_out")
+    minutes = record.computed_minutes if hours is None else _minutes(hours, activity)
+    if minutes != record.computed_minutes and not reason:
+        raise InvalidInput(fields={"reason": "确认时长与签到签退计算的不同，请说明原因"})
+    _certify(principal, record, activity, minutes, reason, action="confirm")
+    return record
+
+
+def correct(principal: Principal, record_id: int, *, hours: float, reason: str) -> ServiceRecord:
+    """Correct a confirmed record (e.g. after the volunteer asked); open requests are resolved."""
+    record, activity = get_record(record_id)
+    activities.require_organiser(principal, activity)
+    if record.status != "confirmed":
+        raise Conflict("只能更正已确认的记录", code="not_confirmed")
+    _certify(principal, record, activity, _minutes(hours, activity), reason, action="correct")
+    now = clock.now()
+    for request in db.session.scalars(
+        select(CorrectionRequest).where(
+            CorrectionRequest.record_id == record.id, CorrectionRequest.resolved_at.is_(None)
+        )
+    ):
+        request.resolved_at, request.resolved_by = now, principal.user_id
+    return record
+
+
+def _minutes(hours: float, activity: Activity) -> int:
+    scheduled = (activity.ends_at - activity.starts_at).total_seconds() / 3600
+    if hours > scheduled:
+        raise InvalidInput(fields={"hours": f"不能超过计划时长 {scheduled:g} 小时"})
+    return round(hours * 60)
+
+
+def _certify(principal, record, activity, minutes, reason, *, action: str) -> None:
+    before = snapshot(record)
+    now = clock.now()
+    record.status, record.confirmed_minutes = "confirmed", minutes
+    record.confirmed_by, record.confirmed_at, record.updated_at = principal.user_id, now, now
+    record.correction_reason = reason
+    audit.record(
+        action,
+        "service_record",
+        record.id,
+        before=before,
+        after={**snapshot(record), "reason": reason},
+        region_code=activity.village_code,
+    )
+    user_id = db.session.scalar(select(Volunteer.user_id).where(Volunteer.id == record.volunteer_id))
+    verb = "已确认" if action == "confirm" else "已更正"
+    notify.tell(
+        user_id,
+        "notice",
+        f"record:{record.id}:{action}:{minutes}",
+        f"服务时长{verb}",
+        f"「{activity.title}」的服务时长{verb}为 {minutes / 60:g} 小时。",
+        link=f"record:{record.id}",
+        push=False,
+    )
+
+
+def request_correction(principal: Principal, record_id: int, *, reason: str, hours: float | None) -> CorrectionRequest:
+    record, activity = get_record(record_id)
+    if record.volunteer_id != principal.volunteer_id:
+        raise NotFound("服务记录不存在", code="record_not_found")
+    request = CorrectionRequest(
+        record_id=record.id,
+        reason=reason,
+        requested_minutes=None if hours is None else round(hours * 60),
+        created_at=clock.now(),
+    )
+    db.session.add(request)
+    db.session.flush()
+    audit.record(
+        "request_correction",
+        "service_record",
+        record.id,
+        after={"reason": reason, "hours": hours},
+        region_code=activity.village_code,
+    )
+    for secretary_user in db.session.scalars(
+        select(Secretary.user_id).where(Secretary.village_code == activity.village_code)
+    ):
+        notify.tell(
+            secretary_user,
+            "notice",
+            f"correction:{request.id}:{secretary_user}",
+            "服务记录更正申请",
+            f"有志愿者申请更正「{activity.title}」的服务记录：{reason}",
+            link=f"record:{record.id}",
+            push=False,
+        )
+    return request
+
+
+# --- a volunteer's records -------------------------------------------------------------------
+
+
+@dataclass
+class Summary:
+    records: list[tuple[ServiceRecord, Activity]]
+    confirmed_minutes: int
+    stars: int
+    next_star_hours: int | None
+
+
+def my_records(principal: Principal) -> Summary:
+    if principal.volunteer_id is None:
+        raise NotFound("尚未注册为志愿者", code="not_registered")
+    rows = list(
+        db.session.execute(
+            select(ServiceRecord, Activity)
+            .join(Activity, Activity.id == ServiceRecord.activity_id)
+            .where(ServiceRecord.volunteer_id == principal.volunteer_id)
+            .order_by(Activity.starts_at.desc())
+        )
+    )
+    minutes = confirmed_minutes(principal.volunteer_id)
+    stars, next_at = star_level(minutes / 60)
+    return Summary(rows, minutes, stars, next_at)
+
+
+def confirmed_minutes(volunteer_id: int) -> int:
+    return db.session.scalar(
+        select(func.coalesce(func.sum(ServiceRecord.confirmed_minutes), 0)).where(
+            ServiceRecord.volunteer_id == volunteer_id, ServiceRecord.status == "confirmed"
+        )
+    )
+
+
+def star_level(hours: float) -> tuple[int, int | None]:
+    thresholds = current_app.config["STAR_THRESHOLDS"]
+    stars = sum(1 for threshold in thresholds if hours >= threshold)
+    return stars, thresholds[stars] if stars < len(thresholds) else None

@@ -1,0 +1,119 @@
+from pydantic import Field
+
+from app.core.schemas import LocalDateTime, Out, Schema
+
+
+class CodeIn(Schema):
+    code: str = Field(min_length=4, max_length=16, description="扫码得到的签到码")
+
+
+class RecordPath(Schema):
+    id: int = Field(gt=0)
+
+
+class ActivityQuery(Schema):
+    activity: int = Field(gt=0, description="需求或活动的 id")
+
+
+class CertificatePath(Schema):
+    number: str = Field(min_length=6, max_length=24)
+
+
+class VerifyPath(Schema):
+    code: str = Field(min_length=6, max_length=16)
+
+
+class CheckinCodeOut(Out):
+    code: str
+    scene: str = Field(description="小程序码的 scene 参数（不超过 32 个字符）")
+    page: str
+    expires_at: LocalDateTime
+    qr_png_base64: str = Field(description="签到二维码 PNG（base64）")
+
+
+class ConfirmIn(Schema):
+    hours: float | None = Field(None, ge=0, le=24, description="确认的服务时长；不填则按签到签退计算")
+    reason: str | None = Field(None, min_length=2, max_length=200, description="时长与计算值不同时必填")
+
+
+class CorrectIn(Schema):
+    hours: float = Field(ge=0, le=24)
+    reason: str = Field(min_length=2, max_length=200)
+
+
+class CorrectionRequestIn(Schema):
+    reason: str = Field(min_length=2, max_length=200)
+    hours: float | None = Field(None, ge=0, le=24, description="你认为正确的时长")
+
+
+class ActivityBrief(Out):
+    id: int
+    type: str
+    title: str
+    village_name: str
+    area: str | None
+    kind: str | None
+    starts_at: LocalDateTime
+    ends_at: LocalDateTime
+
+
+class VolunteerBrief(Out):
+    volunteer_no: str | None
+    name: str
+
+
+class RecordOut(Out):
+    id: int
+    status: str = Field(description="checked_in / checked_out / confirmed")
+    activity: ActivityBrief
+    checked_in_at: LocalDateTime
+    checked_out_at: LocalDateTime | None
+    auto_closed: bool
+    hours: float | None = Field(description="按签到签退计算的时长")
+    confirmed_hours: float | None = Field(description="组织方确认的时长（计入累计）")
+    review_note: str | None
+    confirmed_at: LocalDateTime | None
+    correction_reason: str | None
+    volunteer: VolunteerBrief | None = None
+
+
+class RecordList(Out):
+    items: list[RecordOut]
+
+
+class MyRecords(Out):
+    items: list[RecordOut]
+    total_hours: float = Field(description="已确认的累计服务时长")
+    star_level: int = Field(description="星级（0–5）")
+    next_star_hours: int | None = Field(description="下一星级所需累计时长")
+
+
+class CorrectionOut(Out):
+    id: int
+    record_id: int
+    reason: str
+    created_at: LocalDateTime
+
+
+class CertificateOut(Out):
+    number: str
+    verify_code: str
+    name: str
+    volunteer_no: str
+    hours: float
+    records: int
+    content: str
+    issuer: str
+    issued_at: LocalDateTime
+    pdf_url: str
+    verify_url: str
+
+
+class VerifyOut(Out):
+    valid: bool
+    number: str
+    name: str
+    hours: float
+    records: int
+    issuer: str
+    issued_at: LocalDateTime

@@ -1,0 +1,66 @@
+"""Telling people things: one idempotent row per (event, recipient, purpose)."""
+
+from sqlalchemy import func, select, update
+
+from app.core import clock
+from app.core.db import insert_ignoring_conflicts
+from app.core.errors import NotFound
+from app.extensions import db
+from app.notify.models import Message
+
+
+def tell(
+    user_id: int,
+    purpose: str,
+    key: str,
+    title: str,
+    body: str,
+    *,
+    link: str | None = None,
+    fields: dict | None = None,
+    push: bool = True,
+) -> None:
+    """Queue a message in the caller's transaction; a second call with the same key does nothing.
+
+    The inbox shows it at once; the sender pushes it by WeChat after the commit when `push`.
+    """
+    now = clock.now()
+    db.session.execute(
+        insert_ignoring_conflicts(Message).values(
+            user_id=user_id,
+            purpose=purpose,
+            key=key,
+            title=title[:64],
+            body=body,
+            link=link,
+            fields=fields or {},
+            created_at=now,
+            delivery="pending" if push else "none",
+            attempts=0,
+            next_attempt_at=now if push else None,
+        )
+    )
+
+
+def inbox(user_id: int, *, before_id: int | None, limit: int) -> tuple[list[Message], int]:
+    query = select(Message).where(Message.user_id == user_id)
+    if before_id is not None:
+        query = query.where(Message.id < before_id)
+    items = list(db.session.scalars(query.order_by(Message.id.desc()).limit(limit)))
+    unread = db.session.scalar(
+        select(func.count()).select_from(Message).where(Message.user_id == user_id, Message.read_at.is_(None))
+    )
+    return items, unread
+
+
+def mark_read(user_id: int, message_id: int) -> None:
+    result = db.session.execute(
+        update(Message)
+        .where(Message.id == message_id, Message.user_id == user_id, Message.read_at.is_(None))
+        .values(read_at=clock.now())
+    )
+    if (
+        result.rowcount == 0
+        and db.session.scalar(select(Message.id).where(Message.id == message_id, Message.user_id == user_id)) is None
+    ):
+        raise NotFound("消息不存在", code="message_not_found")

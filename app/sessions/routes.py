@@ -1,0 +1,114 @@
+from flask_openapi3 import APIBlueprint, Tag
+
+from app.activities import operations as activities
+from app.activities.models import Activity
+from app.activities.schemas import ActivityPath, CancelIn, Roster, SignupOut
+from app.activities.views import roster_out, signup_out
+from app.core.auth import current_principal, login_required
+from app.core.schemas import ErrorOut
+from app.sessions import operations
+from app.sessions.schemas import (
+    SessionCreated,
+    SessionIn,
+    SessionList,
+    SessionOut,
+    SessionPatch,
+    SessionQuery,
+)
+from config.catalog import SESSION_KINDS, SESSION_TOPICS
+
+api = APIBlueprint(
+    "sessions",
+    __name__,
+    url_prefix="/api/v1",
+    abp_tags=[Tag(name="sessions", description="青年夜校与青年讲习所")],
+)
+BEARER = [{"bearer": []}]
+
+
+def session_out(session: Activity) -> dict:
+    return SessionOut.model_validate(
+        {
+            **_columns(session),
+            "village_name": session.village.name,
+            "kind_name": SESSION_KINDS[session.kind],
+            "topic_name": SESSION_TOPICS[session.topic],
+        }
+    ).model_dump(mode="json")
+
+
+def _columns(activity: Activity) -> dict:
+    return {c.key: getattr(activity, c.key) for c in Activity.__table__.columns}
+
+
+@api.post("/sessions", responses={201: SessionCreated, 403: ErrorOut, 422: ErrorOut}, security=BEARER)
+@login_required("secretary")
+def schedule(body: SessionIn):
+    """村团支部书记安排夜校或讲习所；可带 RFC 5545 重复规则（如每周二，全年）。"""
+    session, occurrences = operations.schedule(current_principal(), body)
+    return {**session_out(session), "occurrences": occurrences}, 201
+
+
+@api.get("/sessions", responses={200: SessionList})
+def list_sessions(query: SessionQuery):
+    principal = current_principal()
+    items = activities.listing(
+        "session",
+        principal,
+        region=query.region,
+        status=query.status,
+        starts_from=query.starts_from,
+        starts_to=query.starts_to,
+        limit=query.limit,
+        kind=query.kind,
+        topic=query.topic,
+    )
+    return {"items": [session_out(s) for s in items]}
+
+
+@api.get("/sessions/<int:id>", responses={200: SessionOut, 404: ErrorOut})
+def get_session(path: ActivityPath):
+    return session_out(activities.get("session", path.id, current_principal()))
+
+
+@api.patch("/sessions/<int:id>", responses={200: SessionOut, 404: ErrorOut, 409: ErrorOut}, security=BEARER)
+@login_required("secretary", "staff")
+def edit_session(path: ActivityPath, body: SessionPatch):
+    """修改单场（时间、名额、标题）；已报名的志愿者会收到时间变更通知。"""
+    principal = current_principal()
+    session = activities.get("session", path.id, principal)
+    changes = body.model_dump(exclude_unset=True)
+    return session_out(activities.edit(principal, session, changes))
+
+
+@api.post("/sessions/<int:id>/cancel", responses={200: SessionOut, 404: ErrorOut, 409: ErrorOut}, security=BEARER)
+@login_required("secretary", "staff")
+def cancel_session(path: ActivityPath, body: CancelIn):
+    principal = current_principal()
+    session = activities.get("session", path.id, principal)
+    return session_out(activities.cancel(principal, session, body.reason))
+
+
+@api.post("/sessions/<int:id>/signups", responses={201: SignupOut, 404: ErrorOut, 409: ErrorOut}, security=BEARER)
+@login_required("volunteer")
+def sign_up(path: ActivityPath):
+    """报名：有座位则确认，否则进入候补并返回位次。"""
+    principal = current_principal()
+    signup, position = activities.sign_up(principal, activities.get("session", path.id, principal), waitlist=True)
+    return signup_out(signup, position), 201
+
+
+@api.delete("/sessions/<int:id>/signups/me", responses={204: None, 404: ErrorOut, 409: ErrorOut}, security=BEARER)
+@login_required("volunteer")
+def withdraw(path: ActivityPath):
+    """取消报名：座位让给候补第一位，并通知他。"""
+    principal = current_principal()
+    activities.withdraw_signup(principal, activities.get("session", path.id, principal))
+    return "", 204
+
+
+@api.get("/sessions/<int:id>/signups", responses={200: Roster, 404: ErrorOut}, security=BEARER)
+@login_required("secretary", "staff")
+def session_roster(path: ActivityPath):
+    principal = current_principal()
+    return roster_out(activities.roster(principal, activities.get("session", path.id, principal)))

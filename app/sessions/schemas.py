@@ -1,0 +1,51 @@
+from typing import Literal
+
+from pydantic import AwareDatetime, Field
+
+from app.activities.schemas import ActivityOut, Description, ListQuery, Rule, Title
+from app.core.schemas import Out, Schema
+from app.regions.schemas import RegionCode
+from config.catalog import SESSION_KINDS, SESSION_TOPICS
+
+Kind = Literal[tuple(SESSION_KINDS)]  # type: ignore[valid-type]
+Topic = Literal[tuple(SESSION_TOPICS)]  # type: ignore[valid-type]
+
+
+class SessionIn(Schema):
+    kind: Kind
+    topic: Topic
+    title: Title
+    description: Description = ""
+    village: RegionCode = Field(description="举办的村（须为本人任职的村）")
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    capacity: int = Field(ge=1, le=1000, description="座位数")
+    recurrence: Rule | None = None
+
+
+class SessionPatch(Schema):
+    title: Title | None = None
+    description: Description | None = None
+    starts_at: AwareDatetime | None = None
+    ends_at: AwareDatetime | None = None
+    capacity: int | None = Field(None, ge=1, le=1000)
+
+
+class SessionQuery(ListQuery):
+    kind: Kind | None = None
+    topic: Topic | None = None
+
+
+class SessionOut(ActivityOut):
+    kind: str
+    kind_name: str
+    topic: str
+    topic_name: str
+
+
+class SessionList(Out):
+    items: list[SessionOut]
+
+
+class SessionCreated(SessionOut):
+    occurrences: int = Field(description="本次创建的场次数（含重复系列已生成的场次）")

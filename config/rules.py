@@ -1,0 +1,25 @@
+"""Service rules as data. Each is a config key; an environment variable of the same name overrides it."""
+
+RULES = {
+    # Sign-ups close this many minutes before an activity starts.
+    "SIGNUP_CLOSE_MINUTES": 120,
+    # Recurring series: occurrences are kept materialised this many weeks ahead.
+    "SERIES_WINDOW_WEEKS": 8,
+    # A series may not run longer than this many days from its first occurrence.
+    "SERIES_MAX_DAYS": 400,
+    # Check-in codes rotate: each is valid this many seconds after it is shown.
+    "CHECKIN_CODE_TTL_SECONDS": 180,
+    # Check-in opens this many minutes before the start.
+    "CHECKIN_OPENS_MINUTES": 60,
+    # Hours: service time inside the scheduled window, rounded to this step (hours), "nearest" or "down".
+    "HOURS_STEP": 0.5,
+    "HOURS_ROUNDING": "nearest",
+    # Check-in/out must cover at least this share of the scheduled time, or the record needs review.
+    "HOURS_MIN_SHARE": 0.5,
+    # Confirmed hours needed for one to five stars (一星 … 五星).
+    "STAR_THRESHOLDS": [100, 300, 600, 1000, 1500],
+    # Sandbox content safety: text containing any of these is refused, as msgSecCheck would.
+    "SANDBOX_BLOCKED_WORDS": ["赌博", "诈骗", "代开发票", "六合彩"],
+    # The organisation named on certificates.
+    "CERTIFICATE_ISSUER": "共青团山西省委员会",
+}

@@ -1,0 +1,1 @@
+"""Contract and security tests: accounts."""

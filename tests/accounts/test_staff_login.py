@@ -1,0 +1,111 @@
+"""Staff login at the console: one answer for every bad guess, lock-out, two-factor, rate limit."""
+
+from datetime import UTC, datetime, timedelta
+
+import pyotp
+import pytest
+
+from app.accounts import operations as accounts
+from app.core import clock
+from app.extensions import db
+from tests.builders import STAFF_PASSWORD
+from tests.volunteers.helpers import assert_error
+
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def staff_account(app):
+    """Makes a staff account directly (no login yet); returns its TOTP secret when asked for one."""
+
+    def make(username: str = "clerk", region: str = "140105", *, with_totp: bool = False) -> str | None:
+        with app.app_context():
+            account = accounts.create_staff(username, STAFF_PASSWORD, region, with_totp=with_totp)
+            secret = account.totp_secret
+            db.session.commit()
+        return secret
+
+    return make
+
+
+def login(api, username="clerk", password=STAFF_PASSWORD, **extra):
+    return api.post("/auth/staff-login", {"username": username, "password": password, **extra})
+
+
+def test_staff_login_answers_token_and_user(api, staff_account):
+    staff_account(region="140105")
+    response = login(api)
+    assert response.status_code == 200, response.json
+    assert response.json["user"]["roles"] == ["staff"]
+    assert response.json["user"]["staff_region"] == "140105"
+    assert api.as_(response.json["token"]).get("/me").json["roles"] == ["staff"]
+
+
+def test_wrong_password_and_unknown_user_look_the_same(api, staff_account):
+    staff_account()
+    wrong_password = login(api, password="not-the-password")
+    unknown_user = login(api, username="nobody-here")
+    assert_error(wrong_password, 401, "invalid_credentials")
+    assert wrong_password.status_code == unknown_user.status_code
+    assert wrong_password.json == unknown_user.json
+
+
+def test_five_failures_lock_the_account_even_for_the_right_password(app, api, staff_account):
+    clock.freeze(START)
+    staff_account()
+    failures = app.config["STAFF_LOCKOUT_FAILURES"]
+    assert failures == 5
+    for _ in range(failures):
+        assert_error(login(api, password="guess-guess-guess"), 401, "invalid_credentials")
+    locked = login(api)
+    error = assert_error(locked, 429, "account_locked")
+    assert "分钟" in error["message"]
+
+    clock.freeze(START + timedelta(minutes=app.config["STAFF_LOCKOUT_MINUTES"]) - timedelta(seconds=1))
+    assert_error(login(api), 429, "account_locked")
+    clock.freeze(START + timedelta(minutes=app.config["STAFF_LOCKOUT_MINUTES"]))
+    assert login(api).status_code == 200
+
+
+def test_a_success_clears_earlier_failures(app, api, staff_account):
+    staff_account()
+    for _ in range(app.config["STAFF_LOCKOUT_FAILURES"] - 1):
+        login(api, password="guess-guess-guess")
+    assert login(api).status_code == 200
+    assert_error(login(api, password="guess-guess-guess"), 401, "invalid_credentials")
+    assert login(api).status_code == 200
+
+
+def test_a_two_factor_account_needs_a_valid_code(api, staff_account):
+    secret = staff_account(with_totp=True)
+    assert secret
+    assert_error(login(api), 401, "invalid_credentials")
+    assert_error(login(api, totp="000000" if pyotp.TOTP(secret).now() != "000000" else "111111"), 401,
+                 "invalid_credentials")  # fmt: skip
+    assert_error(login(api, totp="12ab"), 422, "validation_failed", "totp")
+    response = login(api, totp=pyotp.TOTP(secret).now())
+    assert response.status_code == 200, response.json
+
+
+def test_a_right_code_with_a_wrong_password_is_refused(api, staff_account):
+    secret = staff_account(with_totp=True)
+    response = login(api, password="not-the-password", totp=pyotp.TOTP(secret).now())
+    assert_error(response, 401, "invalid_credentials")
+
+
+def test_staff_login_is_rate_limited_in_the_contract_shape(app, api, monkeypatch):
+    monkeypatch.setitem(app.config, "STAFF_LOGIN_RATE_LIMIT", "3 per minute")
+    for _ in range(3):
+        assert_error(login(api, username="nobody-here"), 401, "invalid_credentials")
+    error = assert_error(login(api, username="nobody-here"), 429, "rate_limited")
+    assert error["fields"] == {}
+
+
+def test_staff_login_validates_its_body(api):
+    assert_error(api.post("/auth/staff-login", {"username": "x"}), 422, "validation_failed", "password")
+    assert_error(
+        api.post("/auth/staff-login", {"username": "x", "password": "y", "role": "admin"}),
+        422,
+        "validation_failed",
+        "role",
+    )
