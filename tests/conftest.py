@@ -5,11 +5,13 @@ SQLite file with in-process equivalents.
 """
 
 import os
+import threading
 
 import pytest
 from flask_migrate import upgrade
 from sqlalchemy import text
 from sqlalchemy.orm import scoped_session, sessionmaker
+from werkzeug.serving import make_server
 
 from app import create_app
 from app.core import clock
@@ -54,12 +56,15 @@ def _fresh_schema() -> None:
 
 
 @pytest.fixture(autouse=True)
-def transaction(app):
+def transaction(app, request):
     """Each test runs inside a transaction that is rolled back; commits become savepoints.
 
     No app context stays pushed while the test runs, so each request gets its own, as in
     production; code that needs one outside a request uses the `ctx` fixture.
     """
+    if request.node.get_closest_marker("real_commits"):
+        yield from _real_commits(app)
+        return
     with app.app_context():
         connection = db.engine.connect()
         outer = connection.begin()
@@ -77,6 +82,43 @@ def transaction(app):
         outer.rollback()
         connection.close()
         clock.freeze(None)
+
+
+KEPT_TABLES = {"regions", "alembic_version"}
+
+
+def _real_commits(app):
+    """For tests that need other connections to see their data (races, servers): commits are real,
+    and every table but the regions is emptied afterwards."""
+    with app.app_context():
+        limiter.reset()
+    try:
+        yield
+    finally:
+        clock.freeze(None)
+        with app.app_context():
+            db.session.remove()
+            tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in KEPT_TABLES]
+            with db.engine.begin() as conn:
+                if conn.dialect.name == "postgresql":
+                    names = ", ".join(t.name for t in tables)
+                    conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+                else:
+                    for table in tables:
+                        conn.execute(table.delete())
+
+
+@pytest.fixture
+def live_server(app):
+    """The app on a real threaded HTTP server on loopback; yields its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(5)
 
 
 @pytest.fixture

@@ -29,23 +29,28 @@ passwords = PasswordHasher()
 # --- who is calling ----------------------------------------------------------------------------
 
 
-@auth.role_source
-def account_roles(user_id: int) -> dict | None:
-    user = db.session.get(User, user_id)
-    if user is None or user.withdrawn_at is not None:
-        return None
-    roles = {"admin"} if user.is_admin else set()
-    staff = db.session.get(StaffAccount, user_id)
-    secretary = db.session.get(Secretary, user_id)
-    if staff:
-        roles.add("staff")
-    if secretary:
-        roles.add("secretary")
+def _account_columns(user_id) -> dict:
     return {
-        "roles": roles,
-        "staff_region": staff.region_code if staff else None,
-        "secretary_village": secretary.village_code if secretary else None,
+        "user_exists": select(User.id.is_not(None)).where(User.id == user_id).scalar_subquery(),
+        "withdrawn": select(User.withdrawn_at.is_not(None)).where(User.id == user_id).scalar_subquery(),
+        "is_admin": select(User.is_admin).where(User.id == user_id).scalar_subquery(),
+        "staff_region": select(StaffAccount.region_code).where(StaffAccount.user_id == user_id).scalar_subquery(),
+        "secretary_village": select(Secretary.village_code).where(Secretary.user_id == user_id).scalar_subquery(),
     }
+
+
+def _account_roles(row) -> dict | None:
+    if not row.user_exists or row.withdrawn:
+        return None
+    roles = {"admin"} if row.is_admin else set()
+    if row.staff_region:
+        roles.add("staff")
+    if row.secretary_village:
+        roles.add("secretary")
+    return {"roles": roles, "staff_region": row.staff_region, "secretary_village": row.secretary_village}
+
+
+auth.role_source(_account_columns, _account_roles)
 
 
 def roles_of(user_id: int) -> list[str]:

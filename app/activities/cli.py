@@ -1,13 +1,14 @@
 """flask activities …: what the bot also does on its schedule, for running by hand."""
 
 import click
+from flask.cli import AppGroup
 
 from app.activities import operations
 from app.attendance import operations as attendance
 from app.extensions import db
 
 
-@click.group(help="需求与活动：生成重复场次、结束过期活动。")
+@click.group(cls=AppGroup, help="需求与活动：生成重复场次、结束过期活动。")
 def activities():
     pass
 

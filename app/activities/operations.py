@@ -5,6 +5,7 @@ Seats are taken by a conditional UPDATE (`taken < capacity`) and the table's CHE
 refuses anything beyond capacity, so concurrent sign-ups can never overbook.
 """
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -140,8 +141,10 @@ def create(principal: Principal, draft: Draft) -> Activity:
     village = regions.ensure_exists(draft.village, field_name="village", levels=["village"])
     if principal.secretary_village != village.code:
         raise Forbidden("只能为本村发布", code="village_out_of_scope", fields={"village": "不是你任职的村"})
+    # Whole seconds: a series' rule (dateutil) drops microseconds, and its first start must match.
+    draft.starts_at, draft.ends_at = draft.starts_at.replace(microsecond=0), draft.ends_at.replace(microsecond=0)
     _check_times(draft.starts_at, draft.ends_at)
-    ensure_clean({"title": draft.title, "description": draft.description})
+    ensure_clean({"title": draft.title, "description": draft.description, "skills": "、".join(draft.skills or [])})
     now = clock.now()
     activity = Activity(
         type=draft.type,
@@ -194,10 +197,7 @@ def ensure_clean(texts: dict[str, str]) -> None:
 
 def _start_series(principal: Principal, first: Activity, rule: str) -> Series:
     config = current_app.config
-    try:
-        recurrence.parse(rule, first.starts_at, max_days=config["SERIES_MAX_DAYS"])
-    except recurrence.RecurrenceError as error:
-        raise InvalidInput(fields={"recurrence": str(error)}) from None
+    _check_rule(rule, first.starts_at, config["SERIES_MAX_DAYS"])
     now = clock.now()
     series = Series(
         type=first.type,
@@ -218,6 +218,24 @@ def _start_series(principal: Principal, first: Activity, rule: str) -> Series:
     return series
 
 
+def _check_rule(rule: str, first_start: datetime, max_days: int) -> None:
+    """A rule people can use: at most one occurrence a day, at the first start's time, from it on."""
+    parts = {name.strip(): value.strip() for name, _, value in (p.partition("=") for p in rule.upper().split(";"))}
+    if {"BYHOUR", "BYMINUTE", "BYSECOND"} & parts.keys():
+        raise InvalidInput(fields={"recurrence": "每次的开始时间取自首次活动，规则中不能指定小时、分钟或秒"})
+    # dateutil loops forever on INTERVAL=0 with UNTIL, and fails deep inside on negative ones.
+    if not re.fullmatch(r"[1-9][0-9]?", parts.get("INTERVAL", "1")):
+        raise InvalidInput(fields={"recurrence": "INTERVAL 应为 1 到 52 之间的整数"})
+    try:
+        first = recurrence.parse(rule, first_start, max_days=max_days)[0]
+    except recurrence.RecurrenceError as error:
+        raise InvalidInput(fields={"recurrence": str(error)}) from None
+    except (ValueError, TypeError, OverflowError):
+        raise InvalidInput(fields={"recurrence": "重复规则无法使用，请检查"}) from None
+    if first != clock.local(first_start).replace(tzinfo=None):
+        raise InvalidInput(fields={"recurrence": "首次开始时间须符合重复规则（如规则为每周二，首次也应在周二）"})
+
+
 def materialize(series: Series, until: datetime) -> int:
     """Create the occurrences whose rule start falls before `until`; idempotent."""
     if series.cancelled_at is not None or until <= series.materialized_until:
@@ -225,12 +243,12 @@ def materialize(series: Series, until: datetime) -> int:
     template = db.session.get(Activity, series.template_id)
     rule = recurrence.parse(series.rule, series.first_starts_at, max_days=10**6)
     existing = set(db.session.scalars(select(Activity.occurrence_start).where(Activity.series_id == series.id)))
-    created = 0
     now = clock.now()
+    added = []
     for start in recurrence.occurrences(rule, series.materialized_until, until):
         if start in existing or start <= now:
             continue
-        db.session.add(
+        added.append(
             Activity(
                 type=template.type,
                 series_id=series.id,
@@ -252,10 +270,12 @@ def materialize(series: Series, until: datetime) -> int:
                 updated_at=now,
             )
         )
-        created += 1
+    db.session.add_all(added)
     series.materialized_until = until
     db.session.flush()
-    return created
+    for activity in added:
+        audit.record("create", activity.type, activity.id, after=snapshot(activity), region_code=activity.village_code)
+    return len(added)
 
 
 def extend_all_series(now: datetime | None = None) -> int:
@@ -269,6 +289,7 @@ def extend_all_series(now: datetime | None = None) -> int:
 def edit(principal: Principal, activity: Activity, changes: dict) -> Activity:
     """Change one occurrence; the people signed up are told when its time moves."""
     require_organiser(principal, activity)
+    lock(activity)
     if activity.status not in ("pending_review", *LIVE):
         raise Conflict("已结束或已取消的活动不能修改", code="not_editable")
     before = snapshot(activity)
@@ -281,6 +302,7 @@ def edit(principal: Principal, activity: Activity, changes: dict) -> Activity:
     capacity = changes.get("capacity", activity.capacity)
     if capacity < activity.taken:
         raise InvalidInput(fields={"capacity": f"已有 {activity.taken} 人确认报名，名额不能少于此数"})
+    _keep_series_template(activity)
     for name, value in changes.items():
         setattr(activity, name, value)
     activity.updated_at = clock.now()
@@ -296,6 +318,33 @@ def edit(principal: Principal, activity: Activity, changes: dict) -> Activity:
     return activity
 
 
+def lock(activity: Activity) -> None:
+    """Hold the row (and read it fresh) while changing it, so concurrent sign-ups wait for us."""
+    db.session.execute(select(Activity.id).where(Activity.id == activity.id).with_for_update())
+    db.session.refresh(activity)
+
+
+def _keep_series_template(activity: Activity) -> None:
+    """Later occurrences copy the series' template: before it is edited, an unedited twin takes over."""
+    series = db.session.get(Series, activity.series_id) if activity.series_id else None
+    if series is None or series.template_id != activity.id:
+        return
+    twin = db.session.scalar(
+        select(Activity.id)
+        .where(
+            Activity.series_id == series.id,
+            Activity.id != activity.id,
+            Activity.title == activity.title,
+            Activity.description == activity.description,
+            Activity.capacity == activity.capacity,
+        )
+        .order_by(Activity.occurrence_start.desc())
+        .limit(1)
+    )
+    if twin is not None:
+        series.template_id = twin
+
+
 def _move_signups(activity: Activity) -> None:
     live = list(
         db.session.scalars(select(Signup).where(Signup.activity_id == activity.id, Signup.status != "cancelled"))
@@ -306,7 +355,7 @@ def _move_signups(activity: Activity) -> None:
             signup,
             activity,
             "notice",
-            f"changed:{activity.starts_at.isoformat()}",
+            f"moved:{activity.updated_at.isoformat()}",
             "活动时间变更",
             f"「{activity.title}」改为 {clock.spoken(activity.starts_at)} 开始，请留意安排。",
         )
@@ -314,15 +363,17 @@ def _move_signups(activity: Activity) -> None:
 
 def cancel(principal: Principal, activity: Activity, reason: str) -> Activity:
     require_organiser(principal, activity)
+    lock(activity)
     if activity.status not in ("pending_review", *LIVE):
         raise Conflict("该活动已结束或已取消", code="not_cancellable")
+    ensure_clean({"reason": reason})
     before = snapshot(activity)
     activity.status, activity.cancel_reason, activity.updated_at = "cancelled", reason, clock.now()
     live = list(
         db.session.scalars(select(Signup).where(Signup.activity_id == activity.id, Signup.status != "cancelled"))
     )
     for signup in live:
-        _set_signup_status(signup, "cancelled", reason="活动取消")
+        _set_signup_status(signup, activity, "cancelled", reason="活动取消")
         _tell(
             signup,
             activity,
@@ -348,12 +399,13 @@ def finish_past(now: datetime | None = None) -> int:
     now = now or clock.now()
     finished = list(db.session.scalars(select(Activity).where(Activity.status.in_(LIVE), Activity.ends_at <= now)))
     for activity in finished:
+        before = activity.status
         activity.status, activity.updated_at = "done", now
         audit.record(
             "finish",
             activity.type,
             activity.id,
-            before={"status": "open"},
+            before={"status": before},
             after={"status": "done"},
             region_code=activity.village_code,
             actor_id=None,
@@ -373,6 +425,8 @@ def sign_up(
     """
     volunteer_id = _volunteer(principal)
     _check_open_for_signup(activity)
+    if _live_signup(volunteer_id, activity) is not None:
+        raise Conflict("你已经报名了", code="already_signed_up")
     if _overlapping(volunteer_id, activity.starts_at, activity.ends_at, exclude=activity.id):
         raise Conflict("与你已确认的其他活动时间冲突", code="time_conflict")
     confirmed = _take_seat(activity)
@@ -476,6 +530,8 @@ def _take_seat(activity: Activity) -> bool:
             .execution_options(synchronize_session=False)
         )
     db.session.refresh(activity, ["taken", "status"])
+    if result.rowcount == 0:
+        _check_open_for_signup(activity)  # cancelled or finished while we waited for the row
     return result.rowcount == 1
 
 
@@ -490,27 +546,26 @@ def waitlist_position(signup: Signup) -> int:
 def withdraw_signup(principal: Principal, activity: Activity, *, reason: str = "本人取消") -> Signup:
     """The volunteer cannot come: the seat goes to the first in the queue, who is told."""
     volunteer_id = _volunteer(principal)
-    signup = db.session.scalar(
-        select(Signup)
-        .where(
-            Signup.volunteer_id == volunteer_id,
-            Signup.activity_id == activity.id,
-            Signup.status != "cancelled",
-        )
-        .with_for_update()
-    )
+    signup = _live_signup(volunteer_id, activity, lock=True)
     if signup is None:
         raise NotFound("你没有报名该活动", code="not_signed_up")
     if clock.now() >= activity.starts_at:
         raise Conflict("活动已开始，不能取消报名", code="already_started")
     was = signup.status
-    _set_signup_status(signup, "cancelled", reason=reason)
+    _set_signup_status(signup, activity, "cancelled", reason=reason)
     if was == "confirmed":
         _free_seat(activity)
     return signup
 
 
-def _set_signup_status(signup: Signup, status: str, *, reason: str | None = None) -> None:
+def _live_signup(volunteer_id: int, activity: Activity, *, lock: bool = False) -> Signup | None:
+    query = select(Signup).where(
+        Signup.volunteer_id == volunteer_id, Signup.activity_id == activity.id, Signup.status != "cancelled"
+    )
+    return db.session.scalar(query.with_for_update() if lock else query)
+
+
+def _set_signup_status(signup: Signup, activity: Activity, status: str, *, reason: str | None = None) -> None:
     before = signup.status
     signup.status, signup.updated_at = status, clock.now()
     if reason:
@@ -521,6 +576,7 @@ def _set_signup_status(signup: Signup, status: str, *, reason: str | None = None
         signup.id,
         before={"status": before},
         after={"status": status, **({"reason": reason} if reason else {})},
+        region_code=activity.village_code,
     )
 
 
@@ -547,7 +603,7 @@ def _promote_next(activity: Activity) -> Signup | None:
     for candidate in queue:
         if _overlapping(candidate.volunteer_id, activity.starts_at, activity.ends_at, exclude=activity.id):
             continue
-        _set_signup_status(candidate, "confirmed")
+        _set_signup_status(candidate, activity, "confirmed")
         _tell(
             candidate,
             activity,

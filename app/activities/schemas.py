@@ -1,9 +1,10 @@
 """What needs and sessions share in their requests and responses."""
 
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, Field, field_validator
 
+from app.activities.models import STATUSES
 from app.core.schemas import LocalDateTime, Out, Schema
 from app.regions.schemas import RegionCode
 
@@ -14,6 +15,7 @@ Rule = Annotated[
     Field(min_length=8, max_length=200, description="RFC 5545 重复规则，如 FREQ=WEEKLY;BYDAY=TU;COUNT=12"),
 ]
 Reason = Annotated[str, Field(min_length=2, max_length=200)]
+Status = Literal[STATUSES]  # type: ignore[valid-type]
 
 
 class ActivityPath(Schema):
@@ -22,10 +24,21 @@ class ActivityPath(Schema):
 
 class ListQuery(Schema):
     region: RegionCode | None = Field(None, description="区划代码：该区划及其下级")
-    status: str | None = Field(None, max_length=16)
+    status: Status | None = None
     starts_from: AwareDatetime | None = Field(None, alias="from", description="开始时间不早于")
     starts_to: AwareDatetime | None = Field(None, alias="to", description="开始时间早于")
     limit: int = Field(50, ge=1, le=200)
+
+
+class PatchIn(Schema):
+    """A partial change: a field left out stays as it is; null is not a value any field can take."""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _not_null(cls, value):
+        if value is None:
+            raise ValueError("不能为空；不修改请不要提交此字段")
+        return value
 
 
 class CancelIn(Schema):

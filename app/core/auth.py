@@ -8,11 +8,12 @@ so core never imports a domain.
 import hashlib
 import secrets
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from functools import wraps
 
 from flask import current_app, g, has_request_context, request
-from sqlalchemy import ForeignKey, Index, String, select
+from sqlalchemy import ColumnElement, ForeignKey, Index, Row, String, literal, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core import clock
@@ -63,28 +64,47 @@ def revoke_all(user_id: int) -> None:
         row.revoked_at = now
 
 
-_role_sources: list[Callable[[int], dict | None]] = []
+@dataclass(frozen=True)
+class RoleSource:
+    """How a domain confers a role, as SQL, so the whole caller is read in one statement.
 
-
-def role_source(func: Callable[[int], dict | None]) -> Callable[[int], dict | None]:
-    """Each domain that confers a role registers how: user id → {"roles": {...}, field: value}.
-
-    A source answering None vetoes the login (the user is gone). Core never imports a domain.
+    `columns(user_id)` gives labelled scalar subqueries correlated on a user id expression;
+    `interpret(row)` turns their values into {"roles": {...}, field: value}, or None to veto
+    (the user is gone). Core never imports a domain.
     """
-    _role_sources.append(func)
-    return func
+
+    columns: Callable[[ColumnElement], dict[str, ColumnElement]]
+    interpret: Callable[[Row], dict | None]
 
 
-def build_principal(user_id: int) -> Principal | None:
+_role_sources: list[RoleSource] = []
+
+
+def role_source(columns, interpret) -> RoleSource:
+    source = RoleSource(columns, interpret)
+    _role_sources.append(source)
+    return source
+
+
+def _role_columns(user_id: ColumnElement) -> list[ColumnElement]:
+    return [column.label(name) for source in _role_sources for name, column in source.columns(user_id).items()]
+
+
+def _principal_from(user_id: int, row: Row) -> Principal | None:
     roles: set[str] = set()
     fields: dict = {}
     for source in _role_sources:
-        part = source(user_id)
+        part = source.interpret(row)
         if part is None:
             return None
         roles |= part.pop("roles", set())
         fields.update(part)
     return Principal(user_id=user_id, roles=frozenset(roles), **fields)
+
+
+def build_principal(user_id: int) -> Principal | None:
+    row = db.session.execute(select(*_role_columns(literal(user_id)))).one()
+    return _principal_from(user_id, row)
 
 
 def bearer_token() -> str | None:
@@ -103,10 +123,20 @@ def _load_principal() -> Principal | None:
     token = bearer_token()
     if token is None:
         return None
-    row = db.session.scalar(select(AuthToken).where(AuthToken.token_hash == _digest(token)))
-    if row is None or row.revoked_at is not None or row.expires_at <= clock.now():
+    # One statement: the token and every role the user holds.
+    row = db.session.execute(
+        select(AuthToken.user_id, AuthToken.expires_at, AuthToken.revoked_at, *_role_columns(AuthToken.user_id)).where(
+            AuthToken.token_hash == _digest(token)
+        )
+    ).one_or_none()
+    if row is None or row.revoked_at is not None or _aware(row.expires_at) <= clock.now():
         return None
-    return build_principal(row.user_id)
+    return _principal_from(row.user_id, row)
+
+
+def _aware(moment: datetime) -> datetime:
+    """Core selects bypass the column type on some drivers' paths; treat naive values as UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def current_actor_id() -> int | None:

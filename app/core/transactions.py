@@ -46,12 +46,22 @@ def _real_sqlite_transactions(engine: Engine) -> None:
     Python's sqlite3 driver (before 3.12's autocommit=False) begins no transaction before a
     SELECT or a SAVEPOINT, so a released savepoint is committed for good and a rollback misses
     it: nested transactions, and the test suite's per-test rollback, silently keep data.
+
+    Transactions begin IMMEDIATE: the embedded default serves requests on several threads, and a
+    deferred transaction that reads and then writes can fail at once with "database is locked";
+    taking the write lock up front makes writers queue (busy timeout) instead. WAL lets reads go on
+    meanwhile; foreign keys are enforced as on PostgreSQL.
     """
 
     @event.listens_for(engine, "connect")
     def _no_driver_begin(dbapi_connection, _record):
         dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA busy_timeout = 10000")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.close()
 
     @event.listens_for(engine, "begin")
     def _begin(connection):
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

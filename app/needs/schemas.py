@@ -1,6 +1,6 @@
-from pydantic import AwareDatetime, Field, model_validator
+from pydantic import AwareDatetime, Field, ValidationInfo, field_validator
 
-from app.activities.schemas import ActivityOut, Description, ListQuery, Reason, Rule, Title
+from app.activities.schemas import ActivityOut, Description, ListQuery, PatchIn, Reason, Rule, Title
 from app.core.schemas import Out, Schema
 from app.regions.schemas import RegionCode
 from app.volunteers.schemas import AreaCode, Skills
@@ -18,7 +18,7 @@ class NeedIn(Schema):
     recurrence: Rule | None = None
 
 
-class NeedPatch(Schema):
+class NeedPatch(PatchIn):
     title: Title | None = None
     description: Description | None = None
     starts_at: AwareDatetime | None = None
@@ -32,13 +32,14 @@ class NeedQuery(ListQuery):
 
 class ReviewIn(Schema):
     approve: bool
-    reason: Reason | None = None
+    reason: Reason | None = Field(None, validate_default=True, description="驳回原因（驳回时必填）")
 
-    @model_validator(mode="after")
-    def _reason_for_rejection(self):
-        if not self.approve and not self.reason:
+    @field_validator("reason")
+    @classmethod
+    def _reason_for_rejection(cls, reason: str | None, info: ValidationInfo):
+        if info.data.get("approve") is False and not reason:
             raise ValueError("驳回时请填写原因")
-        return self
+        return reason
 
 
 class NeedOut(ActivityOut):

@@ -2,7 +2,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, Field
 
-from app.activities.schemas import ActivityOut, Description, ListQuery, Rule, Title
+from app.activities.schemas import ActivityOut, Description, ListQuery, PatchIn, Rule, Title
 from app.core.schemas import Out, Schema
 from app.regions.schemas import RegionCode
 from config.catalog import SESSION_KINDS, SESSION_TOPICS
@@ -23,7 +23,7 @@ class SessionIn(Schema):
     recurrence: Rule | None = None
 
 
-class SessionPatch(Schema):
+class SessionPatch(PatchIn):
     title: Title | None = None
     description: Description | None = None
     starts_at: AwareDatetime | None = None

@@ -17,12 +17,19 @@ WITHDRAWN_NAME = "已注销志愿者"
 HOME_LEVELS = ("county", "township", "village")
 
 
-@auth.role_source
-def volunteer_role(user_id: int) -> dict:
-    volunteer_id = db.session.scalar(
-        select(Volunteer.id).where(Volunteer.user_id == user_id, Volunteer.withdrawn_at.is_(None))
-    )
-    return {"roles": {"volunteer"}, "volunteer_id": volunteer_id} if volunteer_id else {}
+def _volunteer_columns(user_id) -> dict:
+    return {
+        "volunteer_id": select(Volunteer.id)
+        .where(Volunteer.user_id == user_id, Volunteer.withdrawn_at.is_(None))
+        .scalar_subquery()
+    }
+
+
+def _volunteer_role(row) -> dict:
+    return {"roles": {"volunteer"}, "volunteer_id": row.volunteer_id} if row.volunteer_id else {}
+
+
+auth.role_source(_volunteer_columns, _volunteer_role)
 
 
 def snapshot(volunteer: Volunteer) -> dict:

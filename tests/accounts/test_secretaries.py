@@ -1,8 +1,10 @@
 """Appointing village secretaries: who may, for which villages, and forged requests that must fail."""
 
 import pytest
+from sqlalchemy import select
 
 from app.accounts import operations as accounts
+from app.core.audit import AuditEntry
 from app.extensions import db
 from tests.builders import STAFF_PASSWORD
 from tests.volunteers.helpers import assert_error
@@ -136,10 +138,6 @@ def test_admin_sees_everything(api, build):
 
 
 def test_appointments_are_audited(app, api, build):
-    from sqlalchemy import select
-
-    from app.core.audit import AuditEntry
-
     staff = build.staff("140105")
     person_id = user_id(api, build.login())
     api.as_(staff).post("/secretaries", {"user_id": person_id, "village": VILLAGE})

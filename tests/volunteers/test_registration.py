@@ -1,7 +1,12 @@
 """Registering as a volunteer: what the mini-program sees for good and bad input."""
 
+from datetime import UTC, datetime
+
 import pytest
 
+from app.core import clock
+from app.core.crypto import cipher
+from app.volunteers import operations
 from config.catalog import PRIVACY_POLICY_VERSION
 from tests.builders import registration
 from tests.volunteers.helpers import assert_error, id_number
@@ -187,8 +192,6 @@ def test_each_token_reads_only_its_own_profile(api, build):
 
 def test_a_uniqueness_race_lost_at_flush_answers_409_not_500(api, build, monkeypatch):
     """Two registrations with one phone at once: both pass the check, the second insert fails."""
-    from app.core.crypto import cipher
-    from app.volunteers import operations
 
     def unchecked(volunteer, phone):
         volunteer.phone, volunteer.phone_hash = phone, cipher.lookup_hash(phone) if phone else None
@@ -202,10 +205,6 @@ def test_a_uniqueness_race_lost_at_flush_answers_409_not_500(api, build, monkeyp
 
 
 def test_the_volunteer_number_carries_the_year_in_china(api, build):
-    from datetime import UTC, datetime
-
-    from app.core import clock
-
     clock.freeze(datetime(2026, 12, 31, 17, 0, tzinfo=UTC))  # 2027-01-01 01:00 in Beijing
     _, profile = build.volunteer()
     assert profile["volunteer_no"].startswith("V2027")

@@ -16,5 +16,20 @@ def test_wechat_app_writes_stay_in_the_test_transaction(app, wechat_app, wechat_
         assert pool.checkedin() + pool.checkedout() == 0, "wechat_app opened its own connection"
     with app.app_context():
         assert db.session.scalar(query) is not None  # the test sees its own write...
-        with db.engine.connect() as outsider:
-            assert outsider.scalar(query) is None  # ...nobody else does: it was never committed
+        assert _read_outside(query) is None  # ...nobody else does: it was never committed
+
+
+def _read_outside(query):
+    """Read on another connection without opening a transaction (on SQLite a transaction would
+    wait for the test's write lock), so only committed data is seen."""
+    outsider = db.engine.raw_connection()
+    try:
+        cursor = outsider.cursor()
+        compiled = query.compile(db.engine)
+        cursor.execute(str(compiled), tuple(compiled.params[name] for name in compiled.positiontup or ())
+                       if db.engine.dialect.paramstyle == "qmark" else compiled.params)
+        row = cursor.fetchone()
+        return row[0] if row else None
+    finally:
+        outsider.rollback()
+        outsider.close()

@@ -1,0 +1,194 @@
+"""Sign-up throughput through the real HTTP stack (gunicorn + PostgreSQL) beside a bare Flask JSON
+endpoint on the same server, in the same run. Run by hand:
+
+    .venv/bin/python bench/signup_throughput.py [--seconds 10] [--connections 64] [--workers 4]
+
+It creates (and drops first) the PostgreSQL database `bench_signup` on 127.0.0.1:5432, seeds
+volunteers and sessions, starts gunicorn on a loopback port, loads it with wrk (Debian package
+`wrk`), and prints requests per second, p50/p99 latency and the ratio. Targets (issue 3): sign-up
+at least 30 % of the bare endpoint, p99 at most 100 ms at 64 concurrent connections.
+"""
+
+import argparse
+import os
+import random
+import re
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import psycopg
+from cryptography.fernet import Fernet
+
+ROOT = Path(__file__).resolve().parent.parent
+PG = "postgresql://postgres@127.0.0.1:5432"
+DB = "bench_signup"
+THREADS = 2
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker (gthread)")
+    parser.add_argument("--volunteers", type=int, default=3000)
+    parser.add_argument("--sessions", type=int, default=40)
+    parser.add_argument("--capacity", type=int, default=400)
+    args = parser.parse_args()
+
+    env = {**os.environ, "APP_ENV": "development", "DATABASE_URL": f"postgresql+psycopg://postgres@127.0.0.1:5432/{DB}",
+           "SECRET_KEY": secrets.token_urlsafe(32), "FIELD_ENCRYPTION_KEY": Fernet.generate_key().decode()}
+    env.pop("REDIS_URL", None)
+    fresh_database()
+    run([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"], env)
+    workdir = Path(tempfile.mkdtemp(prefix="bench-signup-"))
+    pairs = workdir / "pairs.txt"
+    run([sys.executable, "-c", SEED, str(pairs), str(args.volunteers), str(args.sessions), str(args.capacity)], env)
+
+    port = free_port()
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "--workers", str(args.workers), "--threads", str(args.threads),
+         "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "bench.wsgi_bench:app"],
+        cwd=ROOT, env=env)
+    try:
+        wait_for(port)
+        base = f"http://127.0.0.1:{port}"
+        wrk(base + "/bench/bare", 3, args.connections)  # warm-up
+        bare = wrk(base + "/bench/bare", args.seconds, args.connections)
+        signup = wrk(base + "/", args.seconds, args.connections, script=ROOT / "bench/signup.lua",
+                     extra_env={"PAIRS": str(pairs), "THREADS": str(THREADS)})
+    finally:
+        server.terminate()
+        server.wait(10)
+    check = verify()
+    print_table(args, bare, signup, check)
+
+
+def fresh_database() -> None:
+    with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {DB}")
+
+
+def run(command, env) -> None:
+    subprocess.run(command, cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+
+
+SEED = r'''
+import random, sys
+from datetime import timedelta
+from app import create_app
+from app.core import auth, clock
+from app.core.access import Principal
+from app.accounts.models import User, Secretary
+from app.activities.models import Activity
+from app.extensions import db
+from app.regions import operations as regions
+from app.volunteers import operations as volunteers
+from app.volunteers.schemas import VolunteerIn
+from config.catalog import PRIVACY_POLICY_VERSION
+
+path, n_volunteers, n_sessions, capacity = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+app = create_app()
+with app.app_context():
+    regions.load_official("140000")
+    rows, errors = regions.read_csv(["code,name", "140105001,小店街道", "140105001001,小店村"])
+    regions.import_rows(rows, errors)
+    now = clock.now()
+    secretary = User(openid="bench-secretary", created_at=now)
+    db.session.add(secretary); db.session.flush()
+    db.session.add(Secretary(user_id=secretary.id, village_code="140105001001", appointed_at=now))
+    sessions = []
+    for i in range(n_sessions):
+        start = now + timedelta(days=2 + i)
+        activity = Activity(type="session", village_code="140105001001", title=f"压测场次{i}", description="",
+                            kind="night_school", topic="skills", starts_at=start, ends_at=start + timedelta(hours=2),
+                            capacity=capacity, taken=0, status="open", created_by=secretary.id, created_at=now,
+                            updated_at=now, skills=[])
+        db.session.add(activity); sessions.append(activity)
+    db.session.flush()
+    tokens = []
+    for i in range(n_volunteers):
+        user = User(openid=f"bench-{i}", created_at=now)
+        db.session.add(user); db.session.flush()
+        volunteers.register(Principal(user_id=user.id), VolunteerIn(
+            name="压测志愿者", phone=f"13{i:09d}", home_region="140105001001", areas=["education"],
+            consent={"version": PRIVACY_POLICY_VERSION}))
+        tokens.append(auth.issue_token(user.id, "miniprogram", timedelta(days=1)))
+    db.session.commit()
+    pairs = [(t, s.id) for t in tokens for s in sessions]
+    random.Random(7).shuffle(pairs)
+    with open(path, "w") as out:
+        out.writelines(f"{t} {s}\n" for t, s in pairs)
+'''
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(port: int) -> None:
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("gunicorn did not start")
+
+
+def wrk(url: str, seconds: int, connections: int, script: Path | None = None, extra_env=None) -> dict:
+    command = ["wrk", f"-t{THREADS}", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s"]
+    if script:
+        command += ["-s", str(script)]
+    out = subprocess.run(command + [url], capture_output=True, text=True, check=True,
+                         env={**os.environ, **(extra_env or {})}).stdout
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "p50": _ms(re.search(r"50%\s+([\d.]+\w+)", out).group(1)),
+        "p99": _ms(re.search(r"99%\s+([\d.]+\w+)", out).group(1)),
+        "requests": int(re.search(r"(\d+) requests in", out).group(1)),
+        "errors": int(m.group(1)) if (m := re.search(r"Non-2xx or 3xx responses: (\d+)", out)) else 0,
+    }
+
+
+def _ms(text: str) -> float:
+    value, unit = re.match(r"([\d.]+)(\w+)", text).groups()
+    return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+
+
+def verify() -> dict:
+    with psycopg.connect(f"{PG}/{DB}") as conn:
+        over = conn.execute("SELECT count(*) FROM activities WHERE taken > capacity").fetchone()[0]
+        mismatched = conn.execute(
+            "SELECT count(*) FROM activities a WHERE a.taken <> (SELECT count(*) FROM signups s "
+            "WHERE s.activity_id = a.id AND s.status = 'confirmed')").fetchone()[0]
+        signups = conn.execute("SELECT count(*) FROM signups").fetchone()[0]
+        messages = conn.execute("SELECT count(*) FROM messages").fetchone()[0]
+    return {"overbooked": over, "mismatched": mismatched, "signups": signups, "messages": messages}
+
+
+def print_table(args, bare: dict, signup: dict, check: dict) -> None:
+    print(f"\nSign-up throughput — gunicorn {args.workers} workers × {args.threads} threads, "
+          f"wrk {THREADS} threads, {args.connections} connections, {args.seconds} s each\n")
+    print(f"| endpoint | requests | non-2xx | req/s | p50 ms | p99 ms |")
+    print(f"|---|---|---|---|---|---|")
+    for name, r in (("bare Flask JSON", bare), ("POST /sessions/{id}/signups", signup)):
+        print(f"| {name} | {r['requests']} | {r['errors']} | {r['rps']:.0f} | {r['p50']:.1f} | {r['p99']:.1f} |")
+    ratio = signup["rps"] / bare["rps"]
+    print(f"\nratio sign-up / bare: {ratio:.1%} (target ≥ 30 %); sign-up p99 {signup['p99']:.1f} ms (target ≤ 100 ms)")
+    print(f"database after the run: {check['signups']} sign-ups, {check['messages']} messages, "
+          f"{check['overbooked']} overbooked sessions, {check['mismatched']} seat counts out of step")
+
+
+if __name__ == "__main__":
+    main()

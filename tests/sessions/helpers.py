@@ -1,0 +1,137 @@
+"""What the needs and sessions tests share: a fixed calendar, request bodies, and readers for what a
+volunteer, a secretary or an auditor would see."""
+
+from datetime import datetime
+
+import pytest
+from argon2 import PasswordHasher
+from sqlalchemy import func, select
+
+from app.accounts import operations as accounts
+from app.activities.models import Activity, Series, Signup
+from app.core import clock
+from app.core.audit import AuditEntry
+from app.core.clock import SERVICE_ZONE
+from app.extensions import db
+from app.notify.models import Message
+
+VILLAGE = "140105001001"  # 小店村, county 140105
+NEIGHBOUR = "140105001002"  # 西温庄村, the same county
+ELSEWHERE = "140106001001"  # 迎泽村, county 140106
+
+
+def at(day: int, hour: int, minute: int = 0, *, month: int = 12, year: int = 2026) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=SERVICE_ZONE)
+
+
+NOW = at(1, 9)  # Tuesday 1 December 2026, 09:00 in Shanxi
+
+
+@pytest.fixture(autouse=True)
+def calendar():
+    clock.freeze(NOW)
+
+
+@pytest.fixture(autouse=True)
+def cheap_passwords(monkeypatch):
+    """Staff accounts hash passwords with argon2; these tests are not about that, so hash cheaply."""
+    monkeypatch.setattr(accounts, "passwords", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+
+
+@pytest.fixture
+def secretary(build) -> str:
+    """The league secretary of 小店村."""
+    return build.secretary(VILLAGE)[0]
+
+
+@pytest.fixture
+def county(build) -> str:
+    """Staff of 小店区 (140105), the county that holds 小店村."""
+    return build.staff("140105")
+
+
+def session_body(**overrides) -> dict:
+    body = {
+        "kind": "night_school",
+        "topic": "law",
+        "title": "青年夜校：法律常识",
+        "village": VILLAGE,
+        "starts_at": at(8, 19, 30).isoformat(),
+        "ends_at": at(8, 21, 30).isoformat(),
+        "capacity": 3,
+    }
+    return {**body, **overrides}
+
+
+def need_body(**overrides) -> dict:
+    body = {
+        "area": "education",
+        "title": "周末课业辅导",
+        "description": "为留守儿童辅导作业",
+        "village": VILLAGE,
+        "starts_at": at(5, 9).isoformat(),
+        "ends_at": at(5, 12).isoformat(),
+        "slots": 2,
+    }
+    return {**body, **overrides}
+
+
+def created(response) -> dict:
+    assert response.status_code == 201, response.json
+    return response.json
+
+
+def assert_error(response, status: int, code: str, *fields: str) -> dict:
+    """The contract's error shape, a Chinese message, and the fields it names."""
+    assert response.status_code == status, response.json
+    error = response.json["error"]
+    assert error["code"] == code, error
+    assert error["message"] and not error["message"].isascii(), error
+    for name in fields:
+        assert name in error["fields"], error
+    return error
+
+
+def inbox(api, token) -> list[dict]:
+    response = api.as_(token).get("/inbox", limit=100)
+    assert response.status_code == 200, response.json
+    return response.json["items"]
+
+
+def titles(api, token) -> list[str]:
+    return [message["title"] for message in inbox(api, token)]
+
+
+def user_id(api, token) -> int:
+    return api.as_(token).get("/me").json["id"]
+
+
+def row_counts(app) -> dict[str, int]:
+    """How many rows each table the activities write to holds: "nothing half-written" checks."""
+    with app.app_context():
+        return {
+            model.__tablename__: db.session.scalar(select(func.count()).select_from(model))
+            for model in (Activity, Series, Signup, AuditEntry, Message)
+        }
+
+
+def audit_trail(app, object_type: str, object_id) -> list[dict]:
+    with app.app_context():
+        rows = db.session.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.object_type == object_type, AuditEntry.object_id == str(object_id))
+            .order_by(AuditEntry.id)
+        )
+        return [
+            {"action": r.action, "actor": r.actor_id, "before": r.before, "after": r.after, "region": r.region_code}
+            for r in rows
+        ]
+
+
+def series_ids(app, series_id: int) -> list[int]:
+    with app.app_context():
+        return list(
+            db.session.scalars(
+                select(Activity.id).where(Activity.series_id == series_id).order_by(Activity.occurrence_start)
+            )
+        )
