@@ -15,6 +15,9 @@ from app.accounts import cli as accounts_cli
 from app.accounts import routes as accounts_routes
 from app.activities import cli as activities_cli
 from app.attendance import routes as attendance_routes
+from app.broadcasts import models as _broadcast_models  # noqa: F401 — tables known to migrations
+from app.chatbot import models as _chatbot_models  # noqa: F401
+from app.core import scheduling as _scheduling_models  # noqa: F401
 from app.core import schemas, transactions
 from app.core.crypto import cipher
 from app.core.errors import register_error_handlers

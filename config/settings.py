@@ -9,6 +9,7 @@ import os
 from datetime import timedelta
 
 from config.rules import RULES
+from config.templates import templates
 
 
 def _env(name: str, default: str | None = None) -> str | None:
@@ -63,6 +64,9 @@ def _rule(name: str, default):
 
 for _name, _default in RULES.items():
     setattr(BaseConfig, _name, _rule(_name, _default))
+
+
+BaseConfig.WECHAT_TEMPLATES = templates()
 
 
 class DevelopmentConfig(BaseConfig):

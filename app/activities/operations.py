@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app import wechat
 from app.activities.models import Activity, Series, Signup
@@ -346,6 +347,7 @@ def _keep_series_template(activity: Activity) -> None:
 
 
 def _move_signups(activity: Activity) -> None:
+    """Signed-up volunteers are told of each move, even back to an earlier time (the key is the edit's)."""
     live = list(
         db.session.scalars(select(Signup).where(Signup.activity_id == activity.id, Signup.status != "cancelled"))
     )
@@ -512,27 +514,27 @@ def _overlapping(volunteer_id: int, starts_at: datetime, ends_at: datetime, *, e
 
 def _take_seat(activity: Activity) -> bool:
     """One conditional UPDATE takes a seat if one is free; the row lock it takes orders racers."""
+    if _seat_update(activity):
+        return True
+    # Full (or just freed by a cancellation that committed a moment ago): wait for the row, so a
+    # freeing transaction cannot miss this sign-up when it looks for the next in line.
+    db.session.execute(select(Activity.id).where(Activity.id == activity.id).with_for_update())
+    return _seat_update(activity)
+
+
+def _seat_update(activity: Activity) -> bool:
     taken = Activity.taken + 1
-    result = db.session.execute(
+    row = db.session.execute(
         update(Activity)
         .where(Activity.id == activity.id, Activity.status == "open", Activity.taken < Activity.capacity)
         .values(taken=taken, status=case((taken >= Activity.capacity, "filled"), else_=Activity.status))
+        .returning(Activity.taken, Activity.status)
         .execution_options(synchronize_session=False)
-    )
-    if result.rowcount == 0:
-        # Full (or just freed by a cancellation that committed a moment ago): wait for the row,
-        # so a freeing transaction cannot miss this sign-up when it looks for the next in line.
-        db.session.execute(select(Activity.id).where(Activity.id == activity.id).with_for_update())
-        result = db.session.execute(
-            update(Activity)
-            .where(Activity.id == activity.id, Activity.status == "open", Activity.taken < Activity.capacity)
-            .values(taken=taken, status=case((taken >= Activity.capacity, "filled"), else_=Activity.status))
-            .execution_options(synchronize_session=False)
-        )
-    db.session.refresh(activity, ["taken", "status"])
-    if result.rowcount == 0:
-        _check_open_for_signup(activity)  # cancelled or finished while we waited for the row
-    return result.rowcount == 1
+    ).one_or_none()
+    if row is not None:
+        set_committed_value(activity, "taken", row.taken)
+        set_committed_value(activity, "status", row.status)
+    return row is not None
 
 
 def waitlist_position(signup: Signup) -> int:

@@ -63,7 +63,16 @@ def _record_count(volunteer_id: int) -> int:
     return db.session.scalar(
         select(func.count())
         .select_from(ServiceRecord)
-        .where(ServiceRecord.volunteer_id == volunteer_id, ServiceRecord.status == "confirmed")
+        .where(*_served(volunteer_id))
+    )
+
+
+def _served(volunteer_id: int) -> tuple:
+    """Confirmed records with time in them: a record confirmed at 0 hours was no service."""
+    return (
+        ServiceRecord.volunteer_id == volunteer_id,
+        ServiceRecord.status == "confirmed",
+        ServiceRecord.confirmed_minutes > 0,
     )
 
 
@@ -73,7 +82,7 @@ def _content(volunteer_id: int) -> str:
         select(Activity.area, Activity.kind)
         .distinct()
         .join(ServiceRecord, ServiceRecord.activity_id == Activity.id)
-        .where(ServiceRecord.volunteer_id == volunteer_id, ServiceRecord.status == "confirmed")
+        .where(*_served(volunteer_id))
     )
     areas, kinds = set(), set()
     for area, kind in rows:

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from app import wechat
 from app.accounts.models import Secretary
@@ -14,7 +15,7 @@ from app.activities.models import Activity, Signup
 from app.attendance.models import CheckinCode, CorrectionRequest, ServiceRecord
 from app.core import audit, clock
 from app.core.access import Principal
-from app.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from app.core.errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceUnavailable
 from app.extensions import db
 from app.notify import operations as notify
 from app.volunteers.models import Volunteer
@@ -69,7 +70,11 @@ def issue_code(principal: Principal, activity: Activity) -> IssuedCode:
         db.session.add(code)
         db.session.flush()
     scene = f"c={code.code}"  # WeChat allows at most 32 characters of scene
-    return IssuedCode(code, scene, wechat.gateway().wxa_code(scene, CHECKIN_PAGE))
+    try:
+        png = wechat.gateway().wxa_code(scene, CHECKIN_PAGE)
+    except wechat.WeChatError:
+        raise ServiceUnavailable("暂时无法生成签到小程序码，请稍后刷新", code="wechat_unavailable") from None
+    return IssuedCode(code, scene, png)
 
 
 def _require_checkin_window(activity: Activity, *, grace: timedelta = timedelta(0)) -> None:
@@ -114,7 +119,10 @@ def check_in(principal: Principal, code_text: str) -> ServiceRecord:
         updated_at=now,
     )
     db.session.add(record)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:  # the same scan sent twice at once
+        raise Conflict("你已经签到过了", code="already_checked_in") from None
     audit.record("check_in", "service_record", record.id, after=snapshot(record), region_code=activity.village_code)
     return record
 
@@ -122,7 +130,7 @@ def check_in(principal: Principal, code_text: str) -> ServiceRecord:
 def check_out(principal: Principal, code_text: str) -> ServiceRecord:
     activity = _activity_for(code_text)
     signup = _confirmed_signup(principal, activity)
-    record = db.session.scalar(select(ServiceRecord).where(ServiceRecord.signup_id == signup.id))
+    record = db.session.scalar(select(ServiceRecord).where(ServiceRecord.signup_id == signup.id).with_for_update())
     if record is None:
         raise Conflict("还没有签到，不能签退", code="not_checked_in")
     if record.status != "checked_in":
@@ -168,25 +176,31 @@ def _close(record: ServiceRecord, activity: Activity, at: datetime, *, auto: boo
 
 
 def service_minutes(activity: Activity, checked_in_at: datetime, checked_out_at: datetime) -> tuple[int, bool]:
-    """Time served inside the scheduled window, rounded by the rules; and whether it fell short."""
+    """Time served inside the scheduled window, rounded by the rules; and whether it fell short.
+
+    Whole seconds and integer steps: "nearest" rounds a half step up (Python's round() would send
+    1 h 15 min to 1 h but 1 h 45 min to 2 h), and no float error drops a step.
+    """
     config = current_app.config
     start, end = max(checked_in_at, activity.starts_at), min(checked_out_at, activity.ends_at)
-    actual = max(0.0, (end - start).total_seconds() / 60)
-    scheduled = (activity.ends_at - activity.starts_at).total_seconds() / 60
-    step = config["HOURS_STEP"] * 60
-    steps = actual / step
-    rounded = int((int(steps) if config["HOURS_ROUNDING"] == "down" else round(steps)) * step)
-    return min(rounded, int(scheduled)), actual < config["HOURS_MIN_SHARE"] * scheduled
+    actual = max(0, int((end - start).total_seconds()))
+    scheduled = int((activity.ends_at - activity.starts_at).total_seconds())
+    step = max(1, round(config["HOURS_STEP"] * 3600))
+    steps = actual // step if config["HOURS_ROUNDING"] == "down" else (2 * actual + step) // (2 * step)
+    minutes = min(steps * step, scheduled) // 60
+    return minutes, actual < config["HOURS_MIN_SHARE"] * scheduled
 
 
 def close_forgotten(now: datetime | None = None) -> int:
     """Check-outs forgotten past the scheduled end close at the end, marked for review (the bot runs this)."""
     now = now or clock.now()
+    # Locked, so a check-out (or a second bot) at the same moment is not overwritten.
     rows = db.session.execute(
         select(ServiceRecord, Activity)
         .join(Activity, Activity.id == ServiceRecord.activity_id)
         .where(ServiceRecord.status == "checked_in", Activity.ends_at <= now)
-    )
+        .with_for_update(of=ServiceRecord)
+    ).all()
     closed = 0
     for record, activity in rows:
         _close(record, activity, activity.ends_at, auto=True)
@@ -197,8 +211,8 @@ def close_forgotten(now: datetime | None = None) -> int:
 # --- confirmation and correction -------------------------------------------------------------
 
 
-def get_record(record_id: int) -> tuple[ServiceRecord, Activity]:
-    record = db.session.get(ServiceRecord, record_id)
+def get_record(record_id: int, *, lock: bool = False) -> tuple[ServiceRecord, Activity]:
+    record = db.session.get(ServiceRecord, record_id, with_for_update=lock)
     if record is None:
         raise NotFound("服务记录不存在", code="record_not_found")
     return record, db.session.get(Activity, record.activity_id)
@@ -218,8 +232,8 @@ def records_of_activity(principal: Principal, activity: Activity) -> list[tuple[
 
 def confirm(principal: Principal, record_id: int, *, hours: float | None, reason: str | None) -> ServiceRecord:
     """The organiser certifies the record; hours count from here. Changing the computed time needs a reason."""
-    record, activity = get_record(record_id)
-    activities.require_organiser(principal, activity)
+    record, activity = get_record(record_id, lock=True)
+    _require_certifier(principal, record, activity)
     if record.status == "confirmed":
         raise Conflict("该记录已确认；如需更正请使用更正功能", code="already_confirmed")
     if record.status != "checked_out":
@@ -233,8 +247,8 @@ def confirm(principal: Principal, record_id: int, *, hours: float | None, reason
 
 def correct(principal: Principal, record_id: int, *, hours: float, reason: str) -> ServiceRecord:
     """Correct a confirmed record (e.g. after the volunteer asked); open requests are resolved."""
-    record, activity = get_record(record_id)
-    activities.require_organiser(principal, activity)
+    record, activity = get_record(record_id, lock=True)
+    _require_certifier(principal, record, activity)
     if record.status != "confirmed":
         raise Conflict("只能更正已确认的记录", code="not_confirmed")
     _certify(principal, record, activity, _minutes(hours, activity), reason, action="correct")
@@ -246,6 +260,13 @@ def correct(principal: Principal, record_id: int, *, hours: float, reason: str) 
     ):
         request.resolved_at, request.resolved_by = now, principal.user_id
     return record
+
+
+def _require_certifier(principal: Principal, record: ServiceRecord, activity: Activity) -> None:
+    """The organiser certifies, never for their own service (a secretary may volunteer too)."""
+    activities.require_organiser(principal, activity)
+    if principal.volunteer_id is not None and principal.volunteer_id == record.volunteer_id:
+        raise Forbidden("不能确认或更正自己的服务记录，请由辖区团委工作人员确认", code="own_record")
 
 
 def _minutes(hours: float, activity: Activity) -> int:
@@ -261,7 +282,7 @@ def _certify(principal, record, activity, minutes, reason, *, action: str) -> No
     record.status, record.confirmed_minutes = "confirmed", minutes
     record.confirmed_by, record.confirmed_at, record.updated_at = principal.user_id, now, now
     record.correction_reason = reason
-    audit.record(
+    entry = audit.record(
         action,
         "service_record",
         record.id,
@@ -269,12 +290,13 @@ def _certify(principal, record, activity, minutes, reason, *, action: str) -> No
         after={**snapshot(record), "reason": reason},
         region_code=activity.village_code,
     )
+    db.session.flush()
     user_id = db.session.scalar(select(Volunteer.user_id).where(Volunteer.id == record.volunteer_id))
     verb = "已确认" if action == "confirm" else "已更正"
     notify.tell(
         user_id,
         "notice",
-        f"record:{record.id}:{action}:{minutes}",
+        f"record:{record.id}:{action}:{entry.id}",  # each correction is news, even back to an earlier value
         f"服务时长{verb}",
         f"「{activity.title}」的服务时长{verb}为 {minutes / 60:g} 小时。",
         link=f"record:{record.id}",

@@ -224,11 +224,13 @@ def verify_certificate(path: VerifyPath):
         issuer=certificate.issuer,
         issued_at=certificate.issued_at,
     )
-    if request.accept_mimetypes.best == "text/html":
-        return render_template_string(
+    # A browser (or WeChat's, after scanning the code on the paper) asks for HTML first.
+    if request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html":
+        page = render_template_string(
             VERIFY_PAGE,
             c=certificate,
             hours=f"{out.hours:g}",
             issued=out.model_dump(mode="json")["issued_at"][:10],
         )
-    return out.model_dump(mode="json")
+        return page, 200, {"Vary": "Accept"}
+    return out.model_dump(mode="json"), 200, {"Vary": "Accept"}

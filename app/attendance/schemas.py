@@ -85,7 +85,7 @@ class MyRecords(Out):
     items: list[RecordOut]
     total_hours: float = Field(description="已确认的累计服务时长")
     star_level: int = Field(description="星级（0–5）")
-    next_star_hours: int | None = Field(description="下一星级所需累计时长")
+    next_star_hours: float | None = Field(description="下一星级所需累计时长；已达最高星级时为 null")
 
 
 class CorrectionOut(Out):

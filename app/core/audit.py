@@ -6,7 +6,7 @@ Rows are append-only. Personal fields are recorded masked, never in plaintext.
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Index, String
+from sqlalchemy import JSON, Index, String, insert
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core import clock
@@ -54,20 +54,23 @@ def record(
     after: dict | None = None,
     region_code: str | None = None,
     actor_id: int | None = None,
-) -> AuditEntry:
-    """Write one audit row in the caller's transaction (it commits or rolls back with the change)."""
-    entry = AuditEntry(
-        at=clock.now(),
-        actor_id=actor_id if actor_id is not None else current_actor_id(),
-        action=action,
-        object_type=object_type,
-        object_id=str(object_id),
-        region_code=region_code,
-        before=_plain(before) if before is not None else None,
-        after=_plain(after) if after is not None else None,
+) -> None:
+    """Write one audit row in the caller's transaction (it commits or rolls back with the change).
+
+    A plain INSERT rather than an ORM object: audit rows are never read back in the same request.
+    """
+    db.session.execute(
+        insert(AuditEntry).values(
+            at=clock.now(),
+            actor_id=actor_id if actor_id is not None else current_actor_id(),
+            action=action,
+            object_type=object_type,
+            object_id=str(object_id),
+            region_code=region_code,
+            before=_plain(before) if before is not None else None,
+            after=_plain(after) if after is not None else None,
+        )
     )
-    db.session.add(entry)
-    return entry
 
 
 def changed(before: dict, after: dict) -> tuple[dict, dict]:

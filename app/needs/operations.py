@@ -9,7 +9,7 @@ from app.activities import operations as activities
 from app.activities.models import Activity, Series
 from app.core import audit, clock
 from app.core.access import Principal, require_staff_over
-from app.core.errors import Conflict
+from app.core.errors import Conflict, InvalidInput
 from app.extensions import db
 from app.needs.schemas import NeedIn
 from app.notify import operations as notify
@@ -30,6 +30,19 @@ def post(principal: Principal, data: NeedIn) -> Activity:
         recurrence=data.recurrence,
     )
     return activities.create(principal, draft)
+
+
+def edit(principal: Principal, need: Activity, changes: dict) -> Activity:
+    """Needs call their capacity "slots", in requests and in the errors about them."""
+    if "slots" in changes:
+        changes = {**changes, "capacity": changes["slots"]}
+        del changes["slots"]
+    try:
+        return activities.edit(principal, need, changes)
+    except InvalidInput as error:
+        if "capacity" in error.fields:
+            error.fields["slots"] = error.fields.pop("capacity")
+        raise
 
 
 def review(principal: Principal, need: Activity, *, approve: bool, reason: str | None) -> Activity:

@@ -60,10 +60,8 @@ def get_need(path: ActivityPath):
 @login_required("secretary", "staff")
 def edit_need(path: ActivityPath, body: NeedPatch):
     principal = current_principal()
-    changes = body.model_dump(exclude_unset=True)
-    if "slots" in changes:
-        changes["capacity"] = changes.pop("slots")
-    return need_out(activities.edit(principal, activities.get("need", path.id, principal), changes))
+    need = activities.get("need", path.id, principal)
+    return need_out(operations.edit(principal, need, body.model_dump(exclude_unset=True)))
 
 
 @api.post("/needs/<int:id>/review", responses={200: NeedOut, 403: ErrorOut, 409: ErrorOut}, security=BEARER)

@@ -5,8 +5,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.db import UTCDateTime, db
 
-PURPOSES = ("assignment", "reminder", "broadcast", "signup_result", "notice")
-DELIVERIES = ("pending", "sent", "inbox_only", "failed", "dead", "none")
+# assignment, reminder, broadcast, signup_result are WeChat subscribe-message purposes (config/templates.py);
+# notice is inbox only; chat is a customer-service reply to someone who just wrote to the bot.
+PURPOSES = ("assignment", "reminder", "broadcast", "signup_result", "notice", "chat")
+DELIVERIES = ("pending", "sent", "inbox_only", "failed", "dead", "none", "cancelled")
+ALLOWANCE_KINDS = ("one_time", "long_term")
 
 
 class Message(db.Model):
@@ -15,6 +18,7 @@ class Message(db.Model):
         CheckConstraint(f"purpose IN {PURPOSES}", name="purpose"),
         CheckConstraint(f"delivery IN {DELIVERIES}", name="delivery"),
         Index("ix_messages_user_id_id", "user_id", "id"),
+        Index("ix_messages_broadcast_id_delivery", "broadcast_id", "delivery"),
         Index(
             "ix_messages_pending",
             "next_attempt_at",
@@ -37,11 +41,41 @@ class Message(db.Model):
     fields: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    #: pending → sent | inbox_only | failed | dead; "none" for inbox-only notices.
+    #: pending → sent | inbox_only | failed | dead; "none" for inbox-only notices; cancelled (broadcasts).
     delivery: Mapped[str] = mapped_column(String(12), default="pending")
+    #: The staff broadcast this message belongs to, if any.
+    broadcast_id: Mapped[int | None] = mapped_column(ForeignKey("broadcasts.id"))
+    #: A sender holds the message until then; after a crash another sender may take it.
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: WeChat's msgid for a delivered push.
     wechat_msgid: Mapped[str | None] = mapped_column(String(32))
     last_error: Mapped[str | None] = mapped_column(String(200))
+
+
+class Allowance(db.Model):
+    """The ledger of what a user allowed us to push with one subscribe-message template.
+
+    WeChat gives no way to ask how many one-time allowances are left, so we count: each accepted
+    one-time request adds one, each push spends one, 43101 empties it. Long-term templates
+    (public-service categories) need no count while active.
+    """
+
+    __tablename__ = "allowances"
+    __table_args__ = (
+        CheckConstraint(f"kind IN {ALLOWANCE_KINDS}", name="kind"),
+        CheckConstraint("remaining >= 0", name="remaining_nonnegative"),
+    )
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    template_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    #: One-time allowances not yet spent.
+    remaining: Mapped[int] = mapped_column(default=0)
+    #: Long-term templates: the user keeps them switched on.
+    active: Mapped[bool] = mapped_column(default=False)
+    last_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -116,9 +116,9 @@ class Site:
     def confirm(self, record_id: int, body: dict | None = None, *, token: str | None = None):
         return self.api.as_(token or self.secretary).post(f"/attendance/{record_id}/confirm", body or {})
 
-    def served(self, token: str, activity=None, **confirm) -> dict:
-        """Attended on time and confirmed by the secretary."""
-        record = self.attend(token, activity=activity)
+    def served(self, token: str, activity=None, arrive=at(8, 19, 25), leave=at(8, 21, 35), **confirm) -> dict:
+        """Attended (on time, by default) and confirmed by the secretary."""
+        record = self.attend(token, arrive, leave, activity)
         confirmed = self.confirm(record["id"], confirm or None)
         assert confirmed.status_code == 200, confirmed.json
         return confirmed.json

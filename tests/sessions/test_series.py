@@ -77,7 +77,12 @@ def test_an_occurrence_is_edited_on_its_own(app, api, secretary, series):
     before = {i: api.get(f"/sessions/{i}").json for i in ids}
     changed = api.as_(secretary).patch(
         f"/sessions/{ids[2]}",
-        {"title": "青年夜校：普法专场", "capacity": 5, "starts_at": at(22, 19).isoformat(), "ends_at": at(22, 21).isoformat()},
+        {
+            "title": "青年夜校：普法专场",
+            "capacity": 5,
+            "starts_at": at(22, 19).isoformat(),
+            "ends_at": at(22, 21).isoformat(),
+        },
     )
     assert changed.status_code == 200, changed.json
     assert changed.json["title"] == "青年夜校：普法专场" and changed.json["capacity"] == 5
