@@ -9,6 +9,7 @@ from pathlib import Path
 from cryptography.fernet import Fernet
 from flask_openapi3 import Info, OpenAPI
 from redis import Redis
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import demo, wechat
 from app.accounts import cli as accounts_cli
@@ -89,12 +90,11 @@ def _development_secrets(app: OpenAPI) -> None:
 
 def _init_extensions(app: OpenAPI) -> None:
     cipher.configure(app.config["FIELD_ENCRYPTION_KEY"])
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-        # Never echo bound parameters (they may hold personal data) into logs or error text.
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
-            **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
-            "hide_parameters": True,
-        }
+    # Never echo bound parameters (they may hold personal data) into logs or error text.
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**app.config["SQLALCHEMY_ENGINE_OPTIONS"], "hide_parameters": True}
+    if app.config["PROXY_HOPS"]:
+        # Behind nginx: rate limits and logs must see the client's address, not the proxy's.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_HOPS"], x_proto=app.config["PROXY_HOPS"])
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     redis_url = app.config["REDIS_URL"]
@@ -128,7 +128,7 @@ def _register(app: OpenAPI) -> None:
     @app.get("/api/v1/openapi.json", doc_ui=False)
     def openapi_document():
         """The OpenAPI document, generated from the schemas that validate requests."""
-        return app.api_doc
+        return schemas.contract_document(app.api_doc)
 
     @app.get("/healthz", doc_ui=False)
     def healthz():

@@ -50,6 +50,8 @@ class BaseConfig:
     STAFF_LOCKOUT_FAILURES = _env_int("STAFF_LOCKOUT_FAILURES", 5)
     STAFF_LOCKOUT_MINUTES = _env_int("STAFF_LOCKOUT_MINUTES", 15)
 
+    # How many reverse proxies (nginx) stand in front of gunicorn and set X-Forwarded-For.
+    PROXY_HOPS = _env_int("PROXY_HOPS", 0)
     TIMEZONE = "Asia/Shanghai"
     MAX_CONTENT_LENGTH = 1024 * 1024
 

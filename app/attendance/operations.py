@@ -282,7 +282,7 @@ def _certify(principal, record, activity, minutes, reason, *, action: str) -> No
     record.status, record.confirmed_minutes = "confirmed", minutes
     record.confirmed_by, record.confirmed_at, record.updated_at = principal.user_id, now, now
     record.correction_reason = reason
-    entry = audit.record(
+    audit.record(
         action,
         "service_record",
         record.id,
@@ -290,13 +290,13 @@ def _certify(principal, record, activity, minutes, reason, *, action: str) -> No
         after={**snapshot(record), "reason": reason},
         region_code=activity.village_code,
     )
-    db.session.flush()
     user_id = db.session.scalar(select(Volunteer.user_id).where(Volunteer.id == record.volunteer_id))
     verb = "已确认" if action == "confirm" else "已更正"
     notify.tell(
         user_id,
         "notice",
-        f"record:{record.id}:{action}:{entry.id}",  # each correction is news, even back to an earlier value
+        # Each correction is news, even one back to an earlier value; only a replay is not.
+        f"record:{record.id}:{action}:{minutes}:{now.isoformat()}",
         f"服务时长{verb}",
         f"「{activity.title}」的服务时长{verb}为 {minutes / 60:g} 小时。",
         link=f"record:{record.id}",

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import wraps
 
-from flask import current_app, g, has_request_context, request
+from flask import current_app, has_request_context, request
 from sqlalchemy import ColumnElement, ForeignKey, Index, Row, String, literal, select
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -114,9 +114,10 @@ def bearer_token() -> str | None:
 
 
 def current_principal() -> Principal | None:
-    if "principal" not in g:
-        g.principal = _load_principal()
-    return g.principal
+    """The caller, read once per request (kept on the request: an app context may outlive it)."""
+    if "app.principal" not in request.environ:
+        request.environ["app.principal"] = _load_principal()
+    return request.environ["app.principal"]
 
 
 def _load_principal() -> Principal | None:

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from app.attendance.models import CorrectionRequest
+from app.core import clock
 from app.core.audit import AuditEntry
 from app.extensions import db
 from tests.attendance.helpers import OTHER_COUNTY_VILLAGE, OTHER_VILLAGE, VILLAGE, assert_error, at
@@ -141,7 +142,8 @@ def test_correcting_changes_the_hours_tells_the_volunteer_and_resolves_requests(
 
 def test_every_correction_is_told_even_back_to_an_earlier_value(site, record):
     assert site.confirm(record["id"]).status_code == 200
-    for hours in (2, 1.5, 2):
+    for minute, hours in ((20, 2), (25, 1.5), (30, 2)):
+        clock.freeze(at(8, 21, minute))
         assert correct(site, record["id"], {"hours": hours, "reason": "反复核对"}).status_code == 200
     titles = [m["title"] for m in site.inbox(record["volunteer"])]
     assert titles[:4] == ["服务时长已更正"] * 3 + ["服务时长已确认"]

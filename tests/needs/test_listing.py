@@ -6,7 +6,7 @@ from tests.sessions.helpers import ELSEWHERE, assert_error, at, created, need_bo
 
 
 @pytest.fixture
-def needs(api, build, secretary, county) -> dict[str, int]:
+def needs(api, build, secretary, county, hire) -> dict[str, int]:
     """小店村: one approved, one pending, one rejected; 迎泽村 (county 140106): one pending."""
 
     def post(token, day, **overrides):
@@ -18,7 +18,7 @@ def needs(api, build, secretary, county) -> dict[str, int]:
     assert (
         api.as_(county).post(f"/needs/{rejected}/review", {"approve": False, "reason": "重复发布"}).status_code == 200
     )
-    far = post(build.secretary(ELSEWHERE)[0], 8, village=ELSEWHERE)
+    far = post(hire.secretary(ELSEWHERE)[0], 8, village=ELSEWHERE)
     return {"approved": approved, "pending": pending, "rejected": rejected, "far": far}
 
 
@@ -40,12 +40,12 @@ def test_the_secretary_sees_everything_of_the_village(api, secretary, needs):
     assert listed(api, secretary, status="pending_review") == [needs["pending"]]
 
 
-def test_staff_see_their_county_and_not_another(api, build, county, needs):
+def test_staff_see_their_county_and_not_another(api, build, county, needs, hire):
     assert listed(api, county, status="pending_review") == [needs["pending"]]
-    other = build.staff("140106")
+    other = hire.staff("140106")
     assert listed(api, other, status="pending_review") == [needs["far"]]
     assert listed(api, other) == [needs["approved"], needs["far"]]
-    assert listed(api, build.staff("140100"), status="pending_review") == [needs["pending"], needs["far"]]
+    assert listed(api, hire.staff("140100"), status="pending_review") == [needs["pending"], needs["far"]]
 
 
 def test_filters(api, county, needs):

@@ -58,14 +58,14 @@ def test_unsafe_text_is_refused(app, api, secretary, field):
     assert row_counts(app) == before
 
 
-def test_only_secretaries_post_needs(api, build):
+def test_only_secretaries_post_needs(api, build, hire):
     assert_error(api.as_(build.volunteer()[0]).post("/needs", need_body()), 403, "forbidden")
-    assert_error(api.as_(build.staff("140105")).post("/needs", need_body()), 403, "forbidden")
+    assert_error(api.as_(hire.staff("140105")).post("/needs", need_body()), 403, "forbidden")
     assert_error(api.post("/needs", need_body()), 401, "unauthenticated")
 
 
-def test_a_need_waits_for_review_and_is_audited(app, api, build):
-    token, secretary_id = build.secretary()
+def test_a_need_waits_for_review_and_is_audited(app, api, build, hire):
+    token, secretary_id = hire.secretary()
     need = created(api.as_(token).post("/needs", need_body(skills=["支教", "心理辅导"])))
     assert need["status"] == "pending_review" and need["slots"] == 2 and need["area_name"] == "教育"
     assert need["skills"] == ["支教", "心理辅导"] and need["taken"] == 0 and need["review_reason"] is None

@@ -65,22 +65,22 @@ def test_a_rejected_need_stays_hidden_from_volunteers(api, build, county, need):
     assert_error(api.as_(volunteer).post(f"/needs/{need['id']}/signups"), 404, "need_not_found")
 
 
-def test_reviewing_twice(app, api, build, county, need):
+def test_reviewing_twice(app, api, build, county, need, hire):
     assert review(api, county, need["id"], approve=True).status_code == 200
-    province = build.staff("140000")
+    province = hire.staff("140000")
     before = row_counts(app)
     assert_error(review(api, county, need["id"], approve=True), 409, "already_reviewed")
     assert_error(review(api, province, need["id"], approve=False, reason="重新考虑"), 409, "already_reviewed")
     assert row_counts(app) == before
 
 
-def test_who_may_review(api, build, secretary, need):
+def test_who_may_review(api, build, secretary, need, hire):
     volunteer, _ = build.volunteer()
     assert_error(review(api, volunteer, need["id"], approve=True), 403, "forbidden")
     assert_error(review(api, secretary, need["id"], approve=True), 403, "forbidden")
-    assert_error(review(api, build.staff("140106"), need["id"], approve=True), 404, "need_not_found")
-    assert_error(review(api, build.staff("140700"), need["id"], approve=True), 404, "need_not_found")
-    assert review(api, build.staff("140100"), need["id"], approve=True).json["status"] == "open"
+    assert_error(review(api, hire.staff("140106"), need["id"], approve=True), 404, "need_not_found")
+    assert_error(review(api, hire.staff("140700"), need["id"], approve=True), 404, "need_not_found")
+    assert review(api, hire.staff("140100"), need["id"], approve=True).json["status"] == "open"
 
 
 def test_a_pending_need_cannot_be_seen_or_joined_by_volunteers(api, build, need):
@@ -90,9 +90,9 @@ def test_a_pending_need_cannot_be_seen_or_joined_by_volunteers(api, build, need)
     assert_error(api.get(f"/needs/{need['id']}"), 404, "need_not_found")
 
 
-def test_a_need_whose_time_has_passed_is_not_opened(api, build, need):
+def test_a_need_whose_time_has_passed_is_not_opened(api, build, need, hire):
     clock.freeze(at(5, 9, 30))
-    county = build.staff("140105")  # staff tokens last a working day
+    county = hire.staff("140105")  # staff tokens last a working day
     assert_error(review(api, county, need["id"], approve=True), 409, "need_started")
     assert review(api, county, need["id"], approve=False, reason="已过期").json["status"] == "rejected"
 
@@ -124,10 +124,10 @@ def test_a_rejected_series_grows_no_more(app, api, secretary, county):
     assert series_ids(app, first["series_id"]) == ids
 
 
-def test_a_series_reviewed_late_opens_only_what_is_still_ahead(app, api, secretary, build):
+def test_a_series_reviewed_late_opens_only_what_is_still_ahead(app, api, secretary, build, hire):
     first = created(api.as_(secretary).post("/needs", need_body(recurrence=WEEKLY)))
     clock.freeze(at(14, 9))  # two Saturdays passed while it waited
-    county = build.staff("140105")
+    county = hire.staff("140105")
     assert review(api, county, first["id"], approve=True).status_code == 200
     statuses = [api.as_(county).get(f"/needs/{i}").json["status"] for i in series_ids(app, first["series_id"])]
     assert statuses == ["cancelled", "cancelled"] + ["open"] * 6

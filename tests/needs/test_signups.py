@@ -24,11 +24,6 @@ def need(api, secretary, county) -> dict:
     return need
 
 
-@pytest.fixture
-def people(build):
-    return [build.volunteer()[0] for _ in range(3)]
-
-
 def join(api, token, need_id):
     return api.as_(token).post(f"/needs/{need_id}/signups")
 
@@ -38,16 +33,17 @@ def leave(api, token, need_id):
 
 
 def test_slots_fill_then_full(app, api, need, people):
-    assert [created(join(api, t, need["id"]))["status"] for t in people[:2]] == ["confirmed", "confirmed"]
+    first, second, third = people[:3]
+    assert [created(join(api, t, need["id"]))["status"] for t in (first, second)] == ["confirmed", "confirmed"]
     shown = api.get(f"/needs/{need['id']}").json
     assert (shown["taken"], shown["status"]) == (2, "filled")
     before = row_counts(app)
-    assert_error(join(api, people[2], need["id"]), 409, "full")
+    assert_error(join(api, third, need["id"]), 409, "full")
     assert row_counts(app) == before
-    assert leave(api, people[0], need["id"]).status_code == 204
+    assert leave(api, first, need["id"]).status_code == 204
     assert api.get(f"/needs/{need['id']}").json["status"] == "open"
-    assert created(join(api, people[2], need["id"]))["status"] == "confirmed"
-    assert titles(api, people[2]) == ["报名成功"]
+    assert created(join(api, third, need["id"]))["status"] == "confirmed"
+    assert titles(api, third) == ["报名成功"]
 
 
 def test_signing_up_twice(api, need, people):
@@ -117,11 +113,11 @@ def test_moving_a_need_tells_its_volunteers(api, secretary, need, people):
     assert "活动时间变更" in titles(api, people[0])
 
 
-def test_the_roster_is_for_organisers(api, build, secretary, need, people):
+def test_the_roster_is_for_organisers(api, build, secretary, need, people, hire):
     created(join(api, people[0], need["id"]))
     assert [e["status"] for e in api.as_(secretary).get(f"/needs/{need['id']}/signups").json["items"]] == ["confirmed"]
     assert_error(api.as_(people[0]).get(f"/needs/{need['id']}/signups"), 403, "forbidden")
-    assert_error(api.as_(build.staff("140106")).get(f"/needs/{need['id']}/signups"), 404, "not_found")
+    assert_error(api.as_(hire.staff("140106")).get(f"/needs/{need['id']}/signups"), 404, "not_found")
 
 
 def test_a_finished_need_is_recorded_as_it_was(app, api, need, people):

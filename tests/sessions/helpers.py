@@ -1,6 +1,7 @@
 """What the needs and sessions tests share: a fixed calendar, request bodies, and readers for what a
 volunteer, a secretary or an auditor would see."""
 
+import itertools
 from datetime import datetime
 
 import pytest
@@ -9,7 +10,8 @@ from sqlalchemy import func, select
 
 from app.accounts import operations as accounts
 from app.activities.models import Activity, Series, Signup
-from app.core import clock
+from app.core import auth, clock
+from app.core.access import Principal
 from app.core.audit import AuditEntry
 from app.core.clock import SERVICE_ZONE
 from app.extensions import db
@@ -38,16 +40,66 @@ def cheap_passwords(monkeypatch):
     monkeypatch.setattr(accounts, "passwords", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 
 
+_usernames = itertools.count(1)
+
+
+class Hire:
+    """Staff and secretaries made by the accounts operations, not over HTTP: the login routes are
+    rate-limited and argon2 is slow on purpose, and neither is what these tests are about. The
+    tokens are real ones; secretaries log in with WeChat as in production."""
+
+    def __init__(self, app, build):
+        self.app, self.build = app, build
+
+    def staff(self, region: str = "140105") -> str:
+        with self.app.app_context():
+            account = accounts.create_staff(f"activities{next(_usernames)}", "correct-horse-battery", region)
+            token = auth.issue_token(account.user_id, "staff", self.app.config["TOKEN_TTL_STAFF"])
+            db.session.commit()
+        return token
+
+    def secretary(self, village: str = VILLAGE) -> tuple[str, int]:
+        token = self.build.login()
+        user = self.build.api.as_(token).get("/me").json["id"]
+        with self.app.app_context():
+            accounts.appoint_secretary(Principal(user_id=user, roles=frozenset({"admin"})), user, village)
+            db.session.commit()
+        return token, user
+
+
+class Crowd:
+    """Registered volunteers (bearer tokens), each made the first time a test asks for it."""
+
+    def __init__(self, build):
+        self.build, self.tokens = build, []
+
+    def __getitem__(self, index: int | slice):
+        wanted = index.stop if isinstance(index, slice) else index + 1
+        while len(self.tokens) < wanted:
+            self.tokens.append(self.build.volunteer()[0])
+        return self.tokens[index]
+
+
 @pytest.fixture
-def secretary(build) -> str:
+def people(build) -> Crowd:
+    return Crowd(build)
+
+
+@pytest.fixture
+def hire(app, build) -> Hire:
+    return Hire(app, build)
+
+
+@pytest.fixture
+def secretary(hire) -> str:
     """The league secretary of 小店村."""
-    return build.secretary(VILLAGE)[0]
+    return hire.secretary(VILLAGE)[0]
 
 
 @pytest.fixture
-def county(build) -> str:
+def county(hire) -> str:
     """Staff of 小店区 (140105), the county that holds 小店村."""
-    return build.staff("140105")
+    return hire.staff("140105")
 
 
 def session_body(**overrides) -> dict:

@@ -6,7 +6,7 @@ from tests.sessions.helpers import ELSEWHERE, assert_error, at, created, session
 
 
 @pytest.fixture
-def programme(api, build, secretary) -> dict[str, int]:
+def programme(api, build, secretary, hire) -> dict[str, int]:
     """小店村: an open law night school on the 8th, a full lecture hall on the 9th, a cancelled one on
     the 10th; 迎泽村 (another county): an open night school on the 11th."""
 
@@ -26,7 +26,7 @@ def programme(api, build, secretary) -> dict[str, int]:
     assert api.as_(build.volunteer()[0]).post(f"/sessions/{full}/signups").status_code == 201
     cancelled = make(secretary, starts_at=at(10, 19).isoformat(), ends_at=at(10, 21).isoformat())
     assert api.as_(secretary).post(f"/sessions/{cancelled}/cancel", {"reason": "天气原因"}).status_code == 200
-    far_secretary, _ = build.secretary(ELSEWHERE)
+    far_secretary, _ = hire.secretary(ELSEWHERE)
     far = make(far_secretary, village=ELSEWHERE, starts_at=at(11, 19).isoformat(), ends_at=at(11, 21).isoformat())
     return {"open": open_, "full": full, "cancelled": cancelled, "far": far}
 

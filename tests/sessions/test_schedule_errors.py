@@ -55,9 +55,9 @@ def test_only_the_secretarys_own_village(app, api, secretary):
     assert row_counts(app) == before
 
 
-def test_volunteers_staff_and_strangers_cannot_schedule(api, build):
+def test_volunteers_staff_and_strangers_cannot_schedule(api, build, hire):
     volunteer, _ = build.volunteer()
-    county = build.staff("140105")
+    county = hire.staff("140105")
     assert_error(api.as_(volunteer).post("/sessions", session_body()), 403, "forbidden")
     assert_error(api.as_(county).post("/sessions", session_body()), 403, "forbidden")
     assert_error(api.post("/sessions", session_body()), 401, "unauthenticated")
@@ -81,7 +81,7 @@ BAD_RULES = {
     "too long by count": "FREQ=WEEKLY;BYDAY=TU;COUNT=60",
     "too long by until": "FREQ=DAILY;UNTIL=20281231T000000",
     "ends before it starts": "FREQ=WEEKLY;BYDAY=TU;UNTIL=20261130T000000",
-    "no occurrence": "FREQ=WEEKLY;BYMONTH=13;COUNT=3",
+    "no occurrence": "FREQ=WEEKLY;BYDAY=TU;COUNT=0",
     # dateutil never returns from INTERVAL=0 with UNTIL: a request must not hang a worker.
     "interval zero": "FREQ=WEEKLY;INTERVAL=0;UNTIL=20270601T000000",
     "negative interval": "FREQ=WEEKLY;INTERVAL=-1;COUNT=3",

@@ -143,8 +143,8 @@ def test_a_counted_series_stops_at_its_count(app, api, secretary):
     assert "新生成 0 场" in extend(app)
 
 
-def test_creating_a_series_is_audited_with_the_secretary_as_actor(app, api, build):
-    token, secretary_id = build.secretary("140105001001")
+def test_creating_a_series_is_audited_with_the_secretary_as_actor(app, api, build, hire):
+    token, secretary_id = hire.secretary("140105001001")
     series = created(api.as_(token).post("/sessions", session_body(recurrence="FREQ=WEEKLY;BYDAY=TU;COUNT=2")))
     (row,) = audit_trail(app, "series", series["series_id"])
     assert row["actor"] == secretary_id and row["region"] == "140105001001"
@@ -167,7 +167,7 @@ def test_moving_one_occurrence_tells_only_its_volunteers(app, api, build, secret
     assert user_id(api, second) != user_id(api, first)
 
 
-def test_an_occurrence_of_another_secretary_cannot_be_touched(app, api, build, series):
-    other, _ = build.secretary("140105001002")
+def test_an_occurrence_of_another_secretary_cannot_be_touched(app, api, build, series, hire):
+    other, _ = hire.secretary("140105001002")
     assert_error(api.as_(other).patch(f"/sessions/{series['id']}", {"title": "改个名字"}), 404, "not_found")
     assert_error(api.as_(other).post(f"/sessions/{series['id']}/cancel", {"reason": "不想办了"}), 404, "not_found")
