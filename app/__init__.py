@@ -17,7 +17,7 @@ from app.accounts import routes as accounts_routes
 from app.activities import cli as activities_cli
 from app.attendance import routes as attendance_routes
 from app.broadcasts import models as _broadcast_models  # noqa: F401 — tables known to migrations
-from app.chatbot import models as _chatbot_models  # noqa: F401
+from app.chatbot import routes as chatbot_routes
 from app.core import scheduling as _scheduling_models  # noqa: F401
 from app.core import schemas, transactions
 from app.core.crypto import cipher
@@ -26,9 +26,11 @@ from app.extensions import db, limiter, migrate
 from app.needs import routes as needs_routes
 from app.notify import routes as notify_routes
 from app.regions import cli as regions_cli
+from app.reminders import routes as reminders_routes
 from app.regions import routes as regions_routes
 from app.sessions import routes as sessions_routes
 from app.volunteers import routes as volunteers_routes
+from bots import cli as bots_cli
 from config.settings import config_for, production_problems
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -117,11 +119,14 @@ def _register(app: OpenAPI) -> None:
         needs_routes,
         sessions_routes,
         attendance_routes,
+        reminders_routes,
     ):
         app.register_api(module.api)
     app.register_api(attendance_routes.public)
+    app.register_blueprint(chatbot_routes.bp)  # WeChat message push: XML, outside the OpenAPI document
     app.cli.add_command(accounts_cli.staff)
     app.cli.add_command(activities_cli.activities)
+    app.cli.add_command(bots_cli.bot)
     app.cli.add_command(regions_cli.regions)
     app.cli.add_command(demo.seed_demo)
 

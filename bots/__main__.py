@@ -1,30 +1,32 @@
-"""python -m bots: the bot process. It starts, logs, and stops cleanly on SIGTERM or Ctrl+C."""
+"""python -m bots: the bot process. SIGTERM or Ctrl+C stops it cleanly (exit code 0)."""
 
 import logging
 import signal
-import threading
+import sys
 
 from app import create_app
+from bots import settings
+from bots.process import Bot
 
 log = logging.getLogger("bots")
 
 
-def main() -> None:
-    app = create_app()
-    stop = threading.Event()
+def main() -> int:
+    app = create_app(**settings.from_environment())
+    # APScheduler speaks English at INFO; the bot says what matters itself (in Chinese).
+    logging.getLogger("apscheduler").setLevel(logging.ERROR)
+    bot = Bot.for_app(app)
 
     def _stop(signum, _frame):
         log.info("收到信号 %s，调度进程正在退出", signal.Signals(signum).name)
-        stop.set()
+        bot.stop()
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
-    with app.app_context():
-        log.info("调度进程已启动（%s 模式）", app.config["MODE"])
-        while not stop.wait(1.0):
-            pass
-    log.info("调度进程已停止")
+    log.info("调度进程（%s 模式）", app.config["MODE"])
+    bot.run()
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -20,6 +20,20 @@ RULES = {
     "STAR_THRESHOLDS": [100, 300, 600, 1000, 1500],
     # Sandbox content safety: text containing any of these is refused, as msgSecCheck would.
     "SANDBOX_BLOCKED_WORDS": ["赌博", "诈骗", "代开发票", "六合彩"],
+    # Reminders before each confirmed sign-up (hours before the start); one overdue by more than the grace is
+    # skipped, not sent late. Secretaries get tomorrow's list at this hour (Asia/Shanghai) the day before.
+    "REMINDER_OFFSETS_HOURS": [24, 2],
+    "REMINDER_GRACE_MINUTES": 60,
+    "SECRETARY_DIGEST_HOUR": 18,
+    # The bot: its job list, leader lease, worker threads, outbox draining, and how long job runs are kept.
+    "BOT_JOBS": "bots.jobs:JOBS",
+    "BOT_LEASE_NAME": "bots",
+    "BOT_LEASE_TTL_SECONDS": 30,
+    "BOT_LEASE_RENEW_SECONDS": 10,
+    "BOT_WORKERS": 4,
+    "BOT_SEND_BATCH": 100,
+    "BOT_SEND_DRAIN_SECONDS": 50,
+    "BOT_RUNS_KEEP_DAYS": 14,
     # The organisation named on certificates.
     "CERTIFICATE_ISSUER": "共青团山西省委员会",
 }

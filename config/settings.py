@@ -101,6 +101,8 @@ def production_problems(config) -> list[str]:
     uri = config.get("SQLALCHEMY_DATABASE_URI") or ""
     if not uri or uri.startswith("sqlite"):
         problems.append("DATABASE_URL 必须指向正式数据库（不能是 SQLite）")
+    if not config.get("WECHAT_TOKEN"):
+        problems.append("WECHAT_TOKEN 未设置（消息推送无法验签，客服消息将全部拒收）")
     if not (config.get("WECHAT_APPID") and config.get("WECHAT_SECRET")):
         problems.append("WECHAT_APPID / WECHAT_SECRET 未设置（生产环境不允许沙箱模式）")
     return problems

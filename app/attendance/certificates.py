@@ -24,6 +24,7 @@ from config.catalog import AREAS, SESSION_KINDS
 LATIN_FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 CJK_FONT = "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf"
 logging.getLogger("fontTools").setLevel(logging.WARNING)
+WITHDRAWN_NAME = "已注销志愿者"  # as app/volunteers names a withdrawn volunteer
 
 
 def issue(principal: Principal) -> Certificate:
@@ -60,11 +61,7 @@ def issue(principal: Principal) -> Certificate:
 
 
 def _record_count(volunteer_id: int) -> int:
-    return db.session.scalar(
-        select(func.count())
-        .select_from(ServiceRecord)
-        .where(*_served(volunteer_id))
-    )
+    return db.session.scalar(select(func.count()).select_from(ServiceRecord).where(*_served(volunteer_id)))
 
 
 def _served(volunteer_id: int) -> tuple:
@@ -103,10 +100,24 @@ def own(principal: Principal, number: str) -> Certificate:
 
 
 def verify(code: str) -> Certificate:
-    certificate = db.session.scalar(select(Certificate).where(Certificate.verify_code == code.strip().upper()))
+    certificate = db.session.scalar(
+        select(Certificate)
+        .join(Volunteer, Volunteer.id == Certificate.volunteer_id)
+        .where(Certificate.verify_code == code.strip().upper(), Volunteer.withdrawn_at.is_(None))
+    )
     if certificate is None or certificate.revoked_at is not None:
         raise NotFound("未找到该证明，或证明已作废", code="certificate_not_found")
     return certificate
+
+
+def forget(volunteer_id: int) -> int:
+    """A volunteer withdrew: their certificates are void and no longer carry their name."""
+    now = clock.now()
+    certificates = list(db.session.scalars(select(Certificate).where(Certificate.volunteer_id == volunteer_id)))
+    for certificate in certificates:
+        certificate.name = WITHDRAWN_NAME
+        certificate.revoked_at = certificate.revoked_at or now
+    return len(certificates)
 
 
 def render_pdf(certificate: Certificate, verify_url: str) -> bytes:

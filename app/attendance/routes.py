@@ -29,6 +29,7 @@ from app.attendance.schemas import (
     VolunteerBrief,
 )
 from app.core.auth import current_principal, login_required
+from app.core.errors import NotFound
 from app.core.schemas import ErrorOut
 from app.volunteers.models import Volunteer
 
@@ -85,14 +86,16 @@ def _checkin_code(type_: str, activity_id: int) -> dict:
     ).model_dump(mode="json")
 
 
-@api.get("/sessions/<int:id>/checkin-code", responses={200: CheckinCodeOut, 409: ErrorOut}, security=BEARER)
+@api.get(
+    "/sessions/<int:id>/checkin-code", responses={200: CheckinCodeOut, 409: ErrorOut, 503: ErrorOut}, security=BEARER
+)
 @login_required("secretary", "staff")
 def session_checkin_code(path: ActivityPath):
     """组织者手机上显示的签到码和二维码，几分钟轮换一次。"""
     return _checkin_code("session", path.id)
 
 
-@api.get("/needs/<int:id>/checkin-code", responses={200: CheckinCodeOut, 409: ErrorOut}, security=BEARER)
+@api.get("/needs/<int:id>/checkin-code", responses={200: CheckinCodeOut, 409: ErrorOut, 503: ErrorOut}, security=BEARER)
 @login_required("secretary", "staff")
 def need_checkin_code(path: ActivityPath):
     return _checkin_code("need", path.id)
@@ -124,7 +127,11 @@ def activity_records(query: ActivityQuery):
     return {"items": [record_out(record, activity, volunteer) for record, volunteer in rows]}
 
 
-@api.post("/attendance/<int:id>/confirm", responses={200: RecordOut, 409: ErrorOut, 422: ErrorOut}, security=BEARER)
+@api.post(
+    "/attendance/<int:id>/confirm",
+    responses={200: RecordOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    security=BEARER,
+)
 @login_required("secretary", "staff")
 def confirm(path: RecordPath, body: ConfirmIn):
     """组织者确认记录（谁组织谁记录、谁记录谁证明）；确认后时长计入累计。"""
@@ -132,7 +139,11 @@ def confirm(path: RecordPath, body: ConfirmIn):
     return record_out(record, *attendance.get_record(record.id)[1:])
 
 
-@api.post("/attendance/<int:id>/correct", responses={200: RecordOut, 409: ErrorOut}, security=BEARER)
+@api.post(
+    "/attendance/<int:id>/correct",
+    responses={200: RecordOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    security=BEARER,
+)
 @login_required("secretary", "staff")
 def correct(path: RecordPath, body: CorrectIn):
     """更正已确认的记录，须说明原因。"""
@@ -211,10 +222,27 @@ VERIFY_PAGE = """<!doctype html><html lang="zh-CN"><meta charset="utf-8">
 </body></html>"""
 
 
+NOT_FOUND_PAGE = """<!doctype html><html lang="zh-CN"><meta charset="utf-8">
+<meta name="viewport" content="width=device-width,initial-scale=1"><title>志愿服务证明查验</title>
+<body style="font-family:sans-serif;max-width:32em;margin:2em auto;padding:0 1em">
+<h1>志愿服务证明查验</h1><p style="color:#c00">✘ {{ message }}</p></body></html>"""
+
+
+def _wants_html() -> bool:
+    """A browser (WeChat's too, after scanning the code on the paper) asks for HTML first."""
+    return request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html"
+
+
 @public.get("/verify/<code>", responses={200: VerifyOut, 404: ErrorOut})
 def verify_certificate(path: VerifyPath):
     """公开查验证明：只显示姓名和时长，不显示其他个人信息。"""
-    certificate = certificates.verify(path.code)
+    vary = {"Vary": "Accept"}
+    try:
+        certificate = certificates.verify(path.code)
+    except NotFound as error:
+        if not _wants_html():
+            raise
+        return render_template_string(NOT_FOUND_PAGE, message=error.message), 404, vary
     out = VerifyOut(
         valid=True,
         number=certificate.number,
@@ -224,13 +252,12 @@ def verify_certificate(path: VerifyPath):
         issuer=certificate.issuer,
         issued_at=certificate.issued_at,
     )
-    # A browser (or WeChat's, after scanning the code on the paper) asks for HTML first.
-    if request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html":
+    if _wants_html():
         page = render_template_string(
             VERIFY_PAGE,
             c=certificate,
             hours=f"{out.hours:g}",
             issued=out.model_dump(mode="json")["issued_at"][:10],
         )
-        return page, 200, {"Vary": "Accept"}
-    return out.model_dump(mode="json"), 200, {"Vary": "Accept"}
+        return page, 200, vary
+    return out.model_dump(mode="json"), 200, vary

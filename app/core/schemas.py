@@ -117,6 +117,8 @@ def check_json_body() -> None:
     """Before the validator runs: refuse a body that is not JSON, or JSON that does not parse."""
     if request.method not in ("POST", "PUT", "PATCH") or not request.content_length:
         return
+    if not request.path.startswith("/api/"):
+        return  # e.g. WeChat's message push posts XML to /wechat/callback
     if not request.is_json:
         raise AppError(
             "请以 JSON 格式提交（Content-Type: application/json）", code="unsupported_media_type", status=415

@@ -1,11 +1,25 @@
 from flask_openapi3 import APIBlueprint, Tag
 
 from app.core.auth import current_principal, login_required
-from app.core.schemas import ErrorOut
-from app.notify import operations
-from app.notify.schemas import InboxOut, InboxQuery, MessageOut, MessagePath
+from app.core.schemas import BLUEPRINT_RESPONSES, ErrorOut
+from app.notify import ledger, operations
+from app.notify.schemas import (
+    InboxOut,
+    InboxQuery,
+    MessageOut,
+    MessagePath,
+    SubscriptionOut,
+    SubscriptionResults,
+    SubscriptionsOut,
+)
 
-api = APIBlueprint("notify", __name__, url_prefix="/api/v1", abp_tags=[Tag(name="inbox", description="站内消息")])
+api = APIBlueprint(
+    "notify",
+    __name__,
+    url_prefix="/api/v1",
+    abp_tags=[Tag(name="inbox", description="站内消息与订阅消息")],
+    abp_responses=BLUEPRINT_RESPONSES,
+)
 BEARER = [{"bearer": []}]
 
 
@@ -34,3 +48,25 @@ def read_inbox(query: InboxQuery):
 def mark_read(path: MessagePath):
     operations.mark_read(current_principal().user_id, path.message_id)
     return "", 204
+
+
+@api.get("/subscriptions", responses={200: SubscriptionsOut}, security=BEARER)
+@login_required()
+def read_subscriptions():
+    """我的订阅消息：每种用途的模板、剩余次数，以及是否需要再次请求订阅。"""
+    return _standing(current_principal().user_id)
+
+
+@api.post("/subscriptions", responses={200: SubscriptionsOut, 422: ErrorOut}, security=BEARER)
+@login_required()
+def record_subscriptions(body: SubscriptionResults):
+    """记录 wx.requestSubscribeMessage 的结果：每个「允许」的一次性模板可推送一次。"""
+    user_id = current_principal().user_id
+    ledger.record_results(user_id, body.results, source="api")
+    return _standing(user_id)
+
+
+def _standing(user_id: int) -> dict:
+    items = [SubscriptionOut.model_validate(standing) for standing in ledger.standing(user_id)]
+    renew = list(dict.fromkeys(item.template_id for item in items if item.renew))
+    return SubscriptionsOut(items=items, renew=renew).model_dump(mode="json")

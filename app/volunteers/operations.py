@@ -3,6 +3,7 @@
 from sqlalchemy import select
 
 from app.accounts.models import Secretary, User
+from app.attendance import certificates
 from app.core import audit, auth, clock
 from app.core.access import Principal, level_of
 from app.core.crypto import cipher, mask_id_number, mask_name, mask_phone
@@ -163,6 +164,7 @@ def withdraw(principal: Principal) -> None:
         )
         db.session.delete(secretary)
     auth.revoke_all(user.id)
+    certificates.forget(volunteer.id)
     audit.record(
         "withdraw",
         "volunteer",

@@ -2,9 +2,12 @@
 
 wechatpy 1.8.18 answers 40001/42001 by fetching a new token and retrying, forever; with one
 shared token that would let every worker invalidate everyone else's. Here auto-retry is off and
-reading the token never fetches one: the token is owned by one refresher and shared through the
-session storage (Redis, or memory in single-process mode).
+reading the token never fetches one: the token is owned by one refresher (app/wechat/token.py)
+and shared through the session storage (Redis, or memory in single-process mode), together with
+its expiry, so every process knows when it is due.
 """
+
+import time
 
 import requests
 from wechatpy import WeChatClient
@@ -45,6 +48,35 @@ class ConfiguredClient(WeChatClient):
     def access_token(self) -> str | None:
         """The shared token, or None: calls that need none (jscode2session) go without it."""
         return self.session.get(self.access_token_key)
+
+    @property
+    def access_token_expiry_key(self) -> str:
+        return f"{self.access_token_key}_expires_at"
+
+    @property
+    def access_token_expires_at(self) -> float | None:
+        """When the shared token expires (Unix time), as stored by whoever fetched it."""
+        value = self.session.get(self.access_token_expiry_key)
+        return float(value) if value is not None else None
+
+    def _fetch_access_token(self, url, params):
+        """wechatpy's fetch, plus the expiry beside the token (wechatpy keeps it per instance only)."""
+        result = super()._fetch_access_token(url, params)
+        expires_in = int(result.get("expires_in", 7200))
+        self.session.set(self.access_token_expiry_key, time.time() + expires_in, expires_in)
+        return result
+
+    # The push calls take the token explicitly, so a caller knows which token WeChat refused.
+
+    def send_subscribe(self, token: str | None, openid: str, template_id: str, data: dict, page: str | None) -> dict:
+        body = {"touser": openid, "template_id": template_id, "data": data}
+        if page:
+            body["page"] = page
+        return self.post("message/subscribe/send", params={"access_token": token}, data=body)
+
+    def send_custom_text(self, token: str | None, openid: str, text: str) -> dict:
+        body = {"touser": openid, "msgtype": "text", "text": {"content": text}}
+        return self.post("message/custom/send", params={"access_token": token}, data=body)
 
 
 def build_client(

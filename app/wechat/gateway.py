@@ -2,15 +2,19 @@
 
 import hashlib
 import io
+import itertools
 import logging
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import requests
 import segno
+from redis.exceptions import RedisError
 from wechatpy.exceptions import WeChatClientException
 
 from app.wechat.client import build_client
+from app.wechat.token import TokenKeeper
 
 log = logging.getLogger(__name__)
 
@@ -18,6 +22,13 @@ CODE_INVALID = 40029
 CODE_USED = 40163  # the same wx.login code sent twice (e.g. a double tap): the app must log in again
 RATE_LIMITED = 45011
 RISKY_CONTENT = 87014
+
+# Pushes (subscribe and customer-service messages). Any code not listed here is a permanent refusal
+# (47003 a field broke its limit, 40003 bad openid, 40037 bad template id, 41030 bad page, 45015 the
+# 48-hour reply window closed, 45047 too many replies, 48001 no permission, ...): retrying cannot help.
+NO_ALLOWANCE = 43101
+TOKEN_INVALID = frozenset({40001, 40014, 41001, 42001})  # invalid, malformed, missing, expired
+TEMPORARY = frozenset({-1, 45009, 45011})  # system busy; API frequency or quota limits
 
 
 class WeChatError(Exception):
@@ -37,7 +48,19 @@ class WeChatRateLimited(WeChatError):
 
 
 class WeChatUnavailable(WeChatError):
-    pass
+    """WeChat could not be reached or answered with an HTTP error; worth trying again later."""
+
+
+class WeChatNoAllowance(WeChatError):
+    """43101: the user has no subscription left for the template; they must subscribe again."""
+
+
+class WeChatRejected(WeChatError):
+    """WeChat refused the push for good (47003, 40003, 40037, ...); `errcode` says why."""
+
+
+class WeChatTokenInvalid(WeChatError):
+    """40001/42001/41001 even after the token was refreshed once; worth trying again later."""
 
 
 @dataclass(frozen=True)
@@ -62,24 +85,65 @@ class Gateway(ABC):
     def wxa_code(self, scene: str, page: str) -> bytes:
         """A PNG mini-program code that opens `page` with `scene` (at most 32 characters)."""
 
+    @abstractmethod
+    def send_subscribe(self, openid: str, template_id: str, data: dict, page: str | None) -> str:
+        """Push a subscribe message; returns WeChat's msgid.
+
+        Raises WeChatNoAllowance (43101), WeChatRejected (permanent), or another WeChatError
+        (WeChatUnavailable, WeChatRateLimited, WeChatTokenInvalid: temporary)."""
+
+    @abstractmethod
+    def send_custom_text(self, openid: str, text: str) -> None:
+        """A customer-service text reply to someone who wrote to us lately; errors as above."""
+
 
 class WeChatGateway(Gateway):
     sandbox = False
 
-    def __init__(self, client):
+    def __init__(self, client, tokens: TokenKeeper | None = None):
         self.client = client
+        self.tokens = tokens or TokenKeeper(client)
 
     @classmethod
     def from_config(cls, config, redis=None) -> "WeChatGateway":
-        return cls(
-            build_client(
-                config["WECHAT_APPID"],
-                config["WECHAT_SECRET"],
-                config["WECHAT_API_BASE"],
-                redis=redis,
-                timeout=config["WECHAT_TIMEOUT_SECONDS"],
-            )
+        client = build_client(
+            config["WECHAT_APPID"],
+            config["WECHAT_SECRET"],
+            config["WECHAT_API_BASE"],
+            redis=redis,
+            timeout=config["WECHAT_TIMEOUT_SECONDS"],
         )
+        return cls(client, TokenKeeper(client, redis))
+
+    def send_subscribe(self, openid: str, template_id: str, data: dict, page: str | None) -> str:
+        result = self._push(lambda token: self.client.send_subscribe(token, openid, template_id, data, page))
+        return str(result.get("msgid", ""))
+
+    def send_custom_text(self, openid: str, text: str) -> None:
+        self._push(lambda token: self.client.send_custom_text(token, openid, text))
+
+    def _push(self, call: Callable[[str | None], dict]) -> dict:
+        """One call with the shared token; if WeChat refuses the token, one refresh (through the
+        keeper: one fetch however many callers saw the same bad token) and one more try."""
+        token = self.tokens.current()
+        if token is None:
+            self._refresh(None)
+            token = self.tokens.current()
+        try:
+            result = _push_call(call, token)
+        except WeChatTokenInvalid:
+            self._refresh(token)
+            result = _push_call(call, self.tokens.current())
+        if not isinstance(result, dict):
+            raise WeChatUnavailable("WeChat answered with something other than JSON")
+        return result
+
+    def _refresh(self, seen: str | None) -> None:
+        try:
+            self.tokens.refresh_after_invalid(seen)
+        except (WeChatClientException, requests.RequestException, RedisError) as exc:
+            # Bad credentials included: no message is at fault, so none may fail for good.
+            raise WeChatTokenInvalid(f"access token refresh failed: {type(exc).__name__}") from exc
 
     def code_to_session(self, code: str) -> CodeSession:
         result = self._call(self.client.wxa.code_to_session, code)
@@ -118,6 +182,24 @@ class WeChatGateway(Gateway):
             raise WeChatUnavailable(f"WeChat unreachable: {type(exc).__name__}") from exc
 
 
+def _push_call(call: Callable[[str | None], dict], token: str | None):
+    try:
+        return call(token)
+    except WeChatClientException as exc:
+        code = exc.errcode
+        if code is None:
+            raise WeChatUnavailable("WeChat answered with an HTTP error") from exc
+        if code == NO_ALLOWANCE:
+            raise WeChatNoAllowance(f"{code} {exc.errmsg}", code) from exc
+        if code in TOKEN_INVALID:
+            raise WeChatTokenInvalid(f"{code} {exc.errmsg}", code) from exc
+        if code in TEMPORARY:
+            raise WeChatRateLimited(f"{code} {exc.errmsg}", code) from exc
+        raise WeChatRejected(f"{code} {exc.errmsg}", code) from exc
+    except requests.RequestException as exc:
+        raise WeChatUnavailable(f"WeChat unreachable: {type(exc).__name__}") from exc
+
+
 class SandboxGateway(Gateway):
     """Development without credentials: `dev:<name>` logs in as a stable fake user, content safety
     uses a local word list, and mini-program codes are plain QR codes made here."""
@@ -126,6 +208,15 @@ class SandboxGateway(Gateway):
 
     def __init__(self, blocked_words: tuple[str, ...] = ()):
         self.blocked_words = blocked_words
+        self._msgids = itertools.count(1)
+
+    def send_subscribe(self, openid: str, template_id: str, data: dict, page: str | None) -> str:
+        msgid = f"sandbox-{next(self._msgids)}"
+        log.info("沙箱：未真正推送订阅消息（模板 %s，页面 %s，%s）", template_id, page, msgid)
+        return msgid
+
+    def send_custom_text(self, openid: str, text: str) -> None:
+        log.info("沙箱：未真正推送客服消息（%d 字）", len(text))
 
     def text_is_safe(self, text: str) -> bool:
         return not any(word in text for word in self.blocked_words)

@@ -105,20 +105,20 @@ class Site:
         code = self.code(when, activity, type_=type_)
         return self.api.as_(token).post("/checkouts", {"code": code})
 
-    def attend(self, token: str, arrive: datetime = at(8, 19, 25), leave: datetime = at(8, 21, 35), activity=None):
+    def attend(self, token, arrive=at(8, 19, 25), leave=at(8, 21, 35), activity=None, *, type_="session"):
         """Check in and out; returns the record as the check-out answered it."""
-        checked_in = self.check_in(token, arrive, activity)
+        checked_in = self.check_in(token, arrive, activity, type_=type_)
         assert checked_in.status_code == 201, checked_in.json
-        checked_out = self.check_out(token, leave, activity)
+        checked_out = self.check_out(token, leave, activity, type_=type_)
         assert checked_out.status_code == 200, checked_out.json
         return checked_out.json
 
     def confirm(self, record_id: int, body: dict | None = None, *, token: str | None = None):
         return self.api.as_(token or self.secretary).post(f"/attendance/{record_id}/confirm", body or {})
 
-    def served(self, token: str, activity=None, arrive=at(8, 19, 25), leave=at(8, 21, 35), **confirm) -> dict:
-        """Attended (on time, by default) and confirmed by the secretary."""
-        record = self.attend(token, arrive, leave, activity)
+    def served(self, token, activity=None, arrive=at(8, 19, 25), leave=at(8, 21, 35), type_="session", **confirm):
+        """Attended (on time, by default) and confirmed by the secretary; returns the record."""
+        record = self.attend(token, arrive, leave, activity, type_=type_)
         confirmed = self.confirm(record["id"], confirm or None)
         assert confirmed.status_code == 200, confirmed.json
         return confirmed.json

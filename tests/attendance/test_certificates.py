@@ -6,7 +6,11 @@ from datetime import datetime
 
 import pytest
 from pypdf import PdfReader
+from sqlalchemy import select
 
+from app.attendance import certificates
+from app.attendance.models import Certificate
+from app.extensions import db
 from tests.attendance.helpers import assert_error, at
 
 PHONE = "13912345678"
@@ -19,7 +23,7 @@ def id_number(body: str = "14010519900307123") -> str:
 
 
 @pytest.fixture
-def volunteer(site, build):
+def volunteer(site):
     """王小青 with 2 confirmed hours of night school, registered with a phone and an ID number."""
     token = site.volunteer(
         name="王小青",
@@ -108,8 +112,29 @@ def test_the_code_can_be_typed_in_lower_case(site, volunteer):
 def test_an_unknown_code_is_not_found(site, volunteer):
     issue(site, volunteer["token"])
     assert_error(verify(site, "ABCDEFGHJKLM"), 404, "certificate_not_found")
-    response = verify(site, "ABCDEFGHJKLM", BROWSER_ACCEPT)
-    assert response.status_code == 404
+    page = verify(site, "ABCDEFGHJKLM", BROWSER_ACCEPT)
+    assert page.status_code == 404 and page.mimetype == "text/html"
+    assert "未找到该证明" in page.get_data(as_text=True)
+
+
+def test_after_withdrawal_the_certificate_no_longer_verifies(site, volunteer, app):
+    certificate = issue(site, volunteer["token"]).json
+    assert site.api.as_(volunteer["token"]).delete("/volunteers/me").status_code == 204
+
+    assert_error(verify(site, certificate["verify_code"]), 404, "certificate_not_found")
+    page = verify(site, certificate["verify_code"], BROWSER_ACCEPT)
+    assert page.status_code == 404 and "王小青" not in page.get_data(as_text=True)
+
+
+def test_forgetting_a_volunteer_voids_and_anonymises_their_certificates(site, volunteer, app):
+    issue(site, volunteer["token"])
+    issue(site, volunteer["token"])
+    with app.app_context():
+        certificate = db.session.scalars(select(Certificate)).first()
+        assert certificates.forget(certificate.volunteer_id) == 2
+        names = {c.name for c in db.session.scalars(select(Certificate))}
+        assert names == {"已注销志愿者"}
+        assert all(c.revoked_at is not None for c in db.session.scalars(select(Certificate)))
 
 
 def test_the_certificate_is_a_snapshot(site, volunteer):
@@ -129,6 +154,13 @@ def test_hours_confirmed_as_zero_are_no_service(site):
     confirmed = site.confirm(record["id"], {"hours": 0, "reason": "未实际参加服务"})
     assert confirmed.status_code == 200, confirmed.json
     assert_error(issue(site, token), 409, "no_confirmed_hours")
+
+    need = site.need()
+    site.sign_up(token, need, type_="need")
+    site.served(token, need, at(5, 9), at(5, 12), type_="need")
+    certificate = issue(site, token).json
+    assert certificate["hours"] == 3.0 and certificate["records"] == 1
+    assert certificate["content"] == "教育领域志愿服务"  # not the night school where no time was served
 
 
 def pdf_text(data: bytes) -> str:

@@ -2,8 +2,10 @@
 
 from datetime import datetime, timedelta
 
+import pytest
+
 from app.core import clock
-from tests.attendance.helpers import END, START, assert_error, at
+from tests.attendance.helpers import END, OTHER_VILLAGE, START, assert_error, at
 
 
 def test_a_confirmed_volunteer_checks_in_and_out(site):
@@ -120,7 +122,7 @@ def test_a_need_is_checked_into_like_a_session(site):
     assert checked_out.json["hours"] == 3.0 and checked_out.json["activity"]["area"] == "education"
 
 
-def test_the_organiser_sees_who_checked_in(site, build):
+def test_the_organiser_sees_who_checked_in(site):
     present, absent = site.volunteer(name="李到场"), site.volunteer(name="王缺席")
     site.check_in(present, at(8, 19, 25))
     listing = site.api.as_(site.secretary).get("/attendance", activity=site.session)
@@ -131,5 +133,19 @@ def test_the_organiser_sees_who_checked_in(site, build):
     assert "phone" not in str(row)
 
     assert_error(site.api.as_(absent).get("/attendance", activity=site.session), 403, "forbidden")
-    other_secretary, _ = build.secretary("140105001002")
+    other_secretary, _ = site.build.secretary(OTHER_VILLAGE)
     assert site.api.as_(other_secretary).get("/attendance", activity=site.session).status_code == 404
+
+
+@pytest.mark.xfail(
+    reason="app/activities/operations.py withdraw_signup: refuses only after the start, so a volunteer who has "
+    "checked in (from an hour before) can still withdraw; the seat goes to the next in line, the volunteer can no "
+    "longer check out (not_signed_up) and the record is auto-closed with full hours",
+    strict=False,
+)
+def test_a_volunteer_who_has_checked_in_cannot_withdraw(site):
+    volunteer = site.volunteer()
+    assert site.check_in(volunteer, at(8, 18, 45)).status_code == 201
+    clock.freeze(at(8, 18, 50))
+    response = site.api.as_(volunteer).delete(f"/sessions/{site.session}/signups/me")
+    assert response.status_code == 409, response.status_code

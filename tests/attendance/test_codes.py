@@ -47,11 +47,11 @@ def test_a_volunteer_is_refused(site):
 
 
 @pytest.mark.parametrize("organiser", ["other_county_staff", "other_village_secretary"])
-def test_organisers_elsewhere_cannot_see_the_code(site, build, organiser):
+def test_organisers_elsewhere_cannot_see_the_code(site, organiser):
     if organiser == "other_county_staff":
         token = site.staff(OTHER_COUNTY_VILLAGE[:6], at(8, 19))
     else:
-        token, _ = build.secretary(OTHER_VILLAGE)
+        token, _ = site.build.secretary(OTHER_VILLAGE)
     response = site.code_response(at(8, 19, 20), token=token)
     assert response.status_code == 404, response.json
     assert "code" not in response.json

@@ -294,3 +294,15 @@ def test_unregistered_users_cannot_sign_up(api, build, session):
     assert_error(api.as_(build.login()).post(f"/sessions/{session['id']}/signups"), 403, "forbidden")
     assert_error(api.post(f"/sessions/{session['id']}/signups"), 401, "unauthenticated")
     assert_error(api.as_(build.volunteer()[0]).post("/sessions/999999/signups"), 404, "session_not_found")
+
+
+def test_a_finished_session_is_neither_edited_nor_joined(app, api, secretary, session, people):
+    clock.freeze(at(8, 21, 31))
+    result = app.test_cli_runner().invoke(args=["activities", "finish"])
+    assert result.exit_code == 0, result.output
+    assert api.get(f"/sessions/{session['id']}").json["status"] == "done"
+    assert_error(api.as_(secretary).patch(f"/sessions/{session['id']}", {"title": "补记标题"}), 409, "not_editable")
+    assert_error(
+        api.as_(secretary).post(f"/sessions/{session['id']}/cancel", {"reason": "补取消"}), 409, "not_cancellable"
+    )
+    assert_error(join(api, people[0], session["id"]), 409, "signup_not_open")

@@ -1,0 +1,1 @@
+"""Reminders before sign-ups, the secretaries' evening digest, and "can't come"."""

@@ -1,0 +1,13 @@
+from pydantic import Field
+
+from app.core.schemas import Out, Schema
+
+
+class SignupPath(Schema):
+    id: int = Field(gt=0, description="报名记录 id")
+
+
+class CantComeOut(Out):
+    id: int
+    activity_id: int
+    status: str = Field(description="cancelled：报名已取消，名额已让出")

@@ -1,0 +1,61 @@
+"""The periodic jobs, as data: what runs, when, and how late a run may still start.
+
+Functions are named by dotted path ("module:function") and imported when the bot starts, so a job
+whose module is not there yet is skipped with a warning instead of breaking the process. Each
+function takes no argument (domain functions default `now` to the service clock), runs in an app
+context, only flushes, and the runner commits once.
+
+Triggers are aligned to fixed instants (interval triggers count from ANCHOR, cron triggers from the
+calendar), so every bot process computes the same scheduled times: the unique (job, scheduled time)
+key of `job_runs` can then tell that two processes were about to do the same run.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from app.core.clock import SERVICE_ZONE
+
+ANCHOR = datetime(2024, 1, 1, tzinfo=SERVICE_ZONE)
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    trigger: BaseTrigger
+    function: str
+    #: How late (seconds) a run may still start; a run later than this is skipped, the next one catches up.
+    misfire_grace_time: int
+
+
+def every(*, seconds: int = 0, minutes: int = 0, hours: int = 0) -> IntervalTrigger:
+    return IntervalTrigger(seconds=seconds, minutes=minutes, hours=hours, start_date=ANCHOR, timezone=SERVICE_ZONE)
+
+
+def cron(**fields) -> CronTrigger:
+    """A calendar trigger in the service's zone (Asia/Shanghai), e.g. cron(hour=4, minute=30)."""
+    return CronTrigger(timezone=SERVICE_ZONE, second=0, **fields)
+
+
+JOBS: list[Job] = [
+    # The outbox: push what is due by WeChat (retries are rows with a next-attempt time), batch after
+    # batch while there is more (bots.tasks wraps app.notify.sender:send_due).
+    Job("outbox_send", every(seconds=5), "bots.tasks:send_outbox", misfire_grace_time=30),
+    # The one access-token refresher: renews ahead of expiry; nobody else fetches a token.
+    Job("wechat_token", every(minutes=1), "app.wechat.token:refresh_if_needed", misfire_grace_time=60),
+    # Staff broadcasts whose send_at has come: resolve the audience into the outbox.
+    Job("broadcasts_due", every(seconds=15), "app.broadcasts.operations:resolve_due", misfire_grace_time=60),
+    # Reminders before sign-ups (24 h, 2 h) and the secretaries' digest the evening before.
+    Job("reminders", every(minutes=5), "app.reminders.operations:queue_due", misfire_grace_time=300),
+    # Recurring needs and sessions stay materialised a window ahead.
+    Job("series_extend", cron(minute=7), "app.activities.operations:extend_all_series", misfire_grace_time=3600),
+    # Activities whose end has passed become done.
+    Job("activities_finish", every(minutes=5), "app.activities.operations:finish_past", misfire_grace_time=300),
+    # Forgotten check-outs close at the scheduled end, marked for review.
+    Job("attendance_close", every(minutes=10), "app.attendance.operations:close_forgotten", misfire_grace_time=600),
+    # The run record is kept BOT_RUNS_KEEP_DAYS days.
+    Job("job_runs_prune", cron(hour=4, minute=30), "app.core.leader:prune_runs", misfire_grace_time=3600),
+]

@@ -1,0 +1,1 @@
+from tests.bots.helpers import side_effects  # noqa: F401
