@@ -26,8 +26,8 @@ from app.extensions import db, limiter, migrate
 from app.needs import routes as needs_routes
 from app.notify import routes as notify_routes
 from app.regions import cli as regions_cli
-from app.reminders import routes as reminders_routes
 from app.regions import routes as regions_routes
+from app.reminders import routes as reminders_routes
 from app.sessions import routes as sessions_routes
 from app.volunteers import routes as volunteers_routes
 from bots import cli as bots_cli

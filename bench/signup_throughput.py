@@ -11,7 +11,6 @@ at least 30 % of the bare endpoint, p99 at most 100 ms at 64 concurrent connecti
 
 import argparse
 import os
-import random
 import re
 import secrets
 import socket
@@ -19,7 +18,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import timedelta
 from pathlib import Path
 
 import psycopg
@@ -42,8 +40,13 @@ def main() -> None:
     parser.add_argument("--capacity", type=int, default=400)
     args = parser.parse_args()
 
-    env = {**os.environ, "APP_ENV": "development", "DATABASE_URL": f"postgresql+psycopg://postgres@127.0.0.1:5432/{DB}",
-           "SECRET_KEY": secrets.token_urlsafe(32), "FIELD_ENCRYPTION_KEY": Fernet.generate_key().decode()}
+    env = {
+        **os.environ,
+        "APP_ENV": "development",
+        "DATABASE_URL": f"postgresql+psycopg://postgres@127.0.0.1:5432/{DB}",
+        "SECRET_KEY": secrets.token_urlsafe(32),
+        "FIELD_ENCRYPTION_KEY": Fernet.generate_key().decode(),
+    }
     env.pop("REDIS_URL", None)
     fresh_database()
     run([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"], env)
@@ -53,16 +56,33 @@ def main() -> None:
 
     port = free_port()
     server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "--workers", str(args.workers), "--threads", str(args.threads),
-         "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "bench.wsgi_bench:app"],
-        cwd=ROOT, env=env)
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "--workers",
+            str(args.workers),
+            "--threads",
+            str(args.threads),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "bench.wsgi_bench:app",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
     try:
         wait_for(port)
         base = f"http://127.0.0.1:{port}"
         wrk(base + "/bench/bare", 3, args.connections)  # warm-up
         bare = wrk(base + "/bench/bare", args.seconds, args.connections)
-        signup = wrk(base + "/", args.seconds, args.connections, script=ROOT / "bench/signup.lua",
-                     extra_env={"PAIRS": str(pairs), "THREADS": str(THREADS)})
+        signup = wrk(
+            base + "/",
+            args.seconds,
+            args.connections,
+            script=ROOT / "bench/signup.lua",
+            extra_env={"PAIRS": str(pairs), "THREADS": str(THREADS)},
+        )
     finally:
         server.terminate()
         server.wait(10)
@@ -80,7 +100,7 @@ def run(command, env) -> None:
     subprocess.run(command, cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
 
 
-SEED = r'''
+SEED = r"""
 import random, sys
 from datetime import timedelta
 from app import create_app
@@ -126,7 +146,7 @@ with app.app_context():
     random.Random(7).shuffle(pairs)
     with open(path, "w") as out:
         out.writelines(f"{t} {s}\n" for t, s in pairs)
-'''
+"""
 
 
 def free_port() -> int:
@@ -150,8 +170,9 @@ def wrk(url: str, seconds: int, connections: int, script: Path | None = None, ex
     command = ["wrk", f"-t{THREADS}", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s"]
     if script:
         command += ["-s", str(script)]
-    out = subprocess.run(command + [url], capture_output=True, text=True, check=True,
-                         env={**os.environ, **(extra_env or {})}).stdout
+    out = subprocess.run(
+        command + [url], capture_output=True, text=True, check=True, env={**os.environ, **(extra_env or {})}
+    ).stdout
     return {
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
         "p50": _ms(re.search(r"50%\s+([\d.]+\w+)", out).group(1)),
@@ -171,23 +192,28 @@ def verify() -> dict:
         over = conn.execute("SELECT count(*) FROM activities WHERE taken > capacity").fetchone()[0]
         mismatched = conn.execute(
             "SELECT count(*) FROM activities a WHERE a.taken <> (SELECT count(*) FROM signups s "
-            "WHERE s.activity_id = a.id AND s.status = 'confirmed')").fetchone()[0]
+            "WHERE s.activity_id = a.id AND s.status = 'confirmed')"
+        ).fetchone()[0]
         signups = conn.execute("SELECT count(*) FROM signups").fetchone()[0]
         messages = conn.execute("SELECT count(*) FROM messages").fetchone()[0]
     return {"overbooked": over, "mismatched": mismatched, "signups": signups, "messages": messages}
 
 
 def print_table(args, bare: dict, signup: dict, check: dict) -> None:
-    print(f"\nSign-up throughput — gunicorn {args.workers} workers × {args.threads} threads, "
-          f"wrk {THREADS} threads, {args.connections} connections, {args.seconds} s each\n")
-    print(f"| endpoint | requests | non-2xx | req/s | p50 ms | p99 ms |")
-    print(f"|---|---|---|---|---|---|")
+    print(
+        f"\nSign-up throughput — gunicorn {args.workers} workers × {args.threads} threads, "
+        f"wrk {THREADS} threads, {args.connections} connections, {args.seconds} s each\n"
+    )
+    print("| endpoint | requests | non-2xx | req/s | p50 ms | p99 ms |")
+    print("|---|---|---|---|---|---|")
     for name, r in (("bare Flask JSON", bare), ("POST /sessions/{id}/signups", signup)):
         print(f"| {name} | {r['requests']} | {r['errors']} | {r['rps']:.0f} | {r['p50']:.1f} | {r['p99']:.1f} |")
     ratio = signup["rps"] / bare["rps"]
     print(f"\nratio sign-up / bare: {ratio:.1%} (target ≥ 30 %); sign-up p99 {signup['p99']:.1f} ms (target ≤ 100 ms)")
-    print(f"database after the run: {check['signups']} sign-ups, {check['messages']} messages, "
-          f"{check['overbooked']} overbooked sessions, {check['mismatched']} seat counts out of step")
+    print(
+        f"database after the run: {check['signups']} sign-ups, {check['messages']} messages, "
+        f"{check['overbooked']} overbooked sessions, {check['mismatched']} seat counts out of step"
+    )
 
 
 if __name__ == "__main__":

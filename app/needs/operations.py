@@ -34,9 +34,7 @@ def post(principal: Principal, data: NeedIn) -> Activity:
 
 def edit(principal: Principal, need: Activity, changes: dict) -> Activity:
     """Needs call their capacity "slots", in requests and in the errors about them."""
-    if "slots" in changes:
-        changes = {**changes, "capacity": changes["slots"]}
-        del changes["slots"]
+    changes = {("capacity" if name == "slots" else name): value for name, value in changes.items()}
     try:
         return activities.edit(principal, need, changes)
     except InvalidInput as error:

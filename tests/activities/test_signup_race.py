@@ -31,6 +31,18 @@ def http(live_server):
     return call
 
 
+def _race(http, session_id, tokens):
+    """Everyone presses 报名 at the same moment."""
+    barrier = threading.Barrier(len(tokens))
+
+    def press(token):
+        barrier.wait()
+        return http("POST", f"/sessions/{session_id}/signups", token)
+
+    with ThreadPoolExecutor(len(tokens)) as pool:
+        return list(pool.map(press, tokens))
+
+
 def test_exactly_capacity_confirmed_under_concurrent_signups(app, build, http):
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         pytest.skip("the race is proven on PostgreSQL; SQLite serialises writers")
@@ -39,22 +51,24 @@ def test_exactly_capacity_confirmed_under_concurrent_signups(app, build, http):
     start = clock.now() + timedelta(days=3)
 
     for round_no in range(ROUNDS):
-        created = http("POST", "/sessions", secretary, {
-            "kind": "lecture_hall", "topic": "policy", "title": f"政策宣讲第{round_no + 1}场",
-            "village": "140105001001", "capacity": CAPACITY,
-            "starts_at": (start + timedelta(hours=3 * round_no)).isoformat(),
-            "ends_at": (start + timedelta(hours=3 * round_no + 2)).isoformat()})
+        created = http(
+            "POST",
+            "/sessions",
+            secretary,
+            {
+                "kind": "lecture_hall",
+                "topic": "policy",
+                "title": f"政策宣讲第{round_no + 1}场",
+                "village": "140105001001",
+                "capacity": CAPACITY,
+                "starts_at": (start + timedelta(hours=3 * round_no)).isoformat(),
+                "ends_at": (start + timedelta(hours=3 * round_no + 2)).isoformat(),
+            },
+        )
         assert created.status_code == 201, created.text
         session_id = created.json()["id"]
 
-        barrier = threading.Barrier(RACERS)
-
-        def race(token):
-            barrier.wait()
-            return http("POST", f"/sessions/{session_id}/signups", token)
-
-        with ThreadPoolExecutor(RACERS) as pool:
-            answers = list(pool.map(race, racers))
+        answers = _race(http, session_id, racers)
 
         assert [a.status_code for a in answers] == [201] * RACERS, [a.text for a in answers if a.status_code != 201]
         bodies = [a.json() for a in answers]
@@ -66,6 +80,9 @@ def test_exactly_capacity_confirmed_under_concurrent_signups(app, build, http):
         assert [b["position"] for b in waitlisted] == list(range(1, RACERS - CAPACITY + 1))
         with app.app_context():
             activity = db.session.get(Activity, session_id)
-            live = db.session.scalar(select(func.count()).select_from(Signup).where(
-                Signup.activity_id == session_id, Signup.status == "confirmed"))
+            live = db.session.scalar(
+                select(func.count())
+                .select_from(Signup)
+                .where(Signup.activity_id == session_id, Signup.status == "confirmed")
+            )
             assert (activity.taken, live, activity.status) == (CAPACITY, CAPACITY, "filled")

@@ -1,6 +1,6 @@
 """Issue 3's story, end to end, as the mini-program and the console would call it."""
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from app.core import clock
 from app.core.clock import SERVICE_ZONE
@@ -17,17 +17,35 @@ def test_night_school_series_need_review_race_waitlist_checkin_hours_certificate
     secretary, _ = build.secretary(VILLAGE)
     county = build.staff("140105")
 
-    series = api.as_(secretary).post("/sessions", {
-        "kind": "night_school", "topic": "law", "title": "青年夜校：法律常识", "village": VILLAGE,
-        "starts_at": at(8, 19, 30).isoformat(), "ends_at": at(8, 21, 30).isoformat(), "capacity": 3,
-        "recurrence": "FREQ=WEEKLY;BYDAY=TU;COUNT=12"})
+    series = api.as_(secretary).post(
+        "/sessions",
+        {
+            "kind": "night_school",
+            "topic": "law",
+            "title": "青年夜校：法律常识",
+            "village": VILLAGE,
+            "starts_at": at(8, 19, 30).isoformat(),
+            "ends_at": at(8, 21, 30).isoformat(),
+            "capacity": 3,
+            "recurrence": "FREQ=WEEKLY;BYDAY=TU;COUNT=12",
+        },
+    )
     assert series.status_code == 201, series.json
     assert series.json["occurrences"] == 7  # Tuesdays from 12-08 up to the 8-week window (01-26 09:00)
     session_id = series.json["id"]
 
-    need = api.as_(secretary).post("/needs", {
-        "area": "education", "title": "周末课业辅导", "description": "为留守儿童辅导作业", "village": VILLAGE,
-        "starts_at": at(5, 9).isoformat(), "ends_at": at(5, 12).isoformat(), "slots": 2})
+    need = api.as_(secretary).post(
+        "/needs",
+        {
+            "area": "education",
+            "title": "周末课业辅导",
+            "description": "为留守儿童辅导作业",
+            "village": VILLAGE,
+            "starts_at": at(5, 9).isoformat(),
+            "ends_at": at(5, 12).isoformat(),
+            "slots": 2,
+        },
+    )
     assert need.status_code == 201 and need.json["status"] == "pending_review"
     volunteers = [build.volunteer() for _ in range(5)]
     early = api.as_(volunteers[0][0]).post(f"/needs/{need.json['id']}/signups")

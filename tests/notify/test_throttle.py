@@ -88,4 +88,4 @@ def test_the_sender_keeps_to_the_configured_cap(pusher, fake_wechat, monkeypatch
     elapsed = time.monotonic() - started
 
     assert elapsed >= 20 / 20 * 0.95  # 21 sends with a burst of one: at least a second
-    assert elapsed < 3
+    assert elapsed < 6  # and not much more, even on a busy machine

@@ -102,7 +102,6 @@ def test_bad_recurrence_rules_are_refused_whole(app, api, secretary, rule):
     assert row_counts(app) == before
 
 
-@pytest.mark.xfail(strict=True, reason="app/core/recurrence.py refuses an RFC 5545 UNTIL in UTC (…Z)")
 def test_an_until_in_utc_as_rfc_5545_writes_it_is_accepted(api, secretary):
     answer = api.as_(secretary).post(
         "/sessions", session_body(recurrence="FREQ=WEEKLY;BYDAY=TU;UNTIL=20270601T000000Z")

@@ -26,8 +26,12 @@ def _read_outside(query):
     try:
         cursor = outsider.cursor()
         compiled = query.compile(db.engine)
-        cursor.execute(str(compiled), tuple(compiled.params[name] for name in compiled.positiontup or ())
-                       if db.engine.dialect.paramstyle == "qmark" else compiled.params)
+        cursor.execute(
+            str(compiled),
+            tuple(compiled.params[name] for name in compiled.positiontup or ())
+            if db.engine.dialect.paramstyle == "qmark"
+            else compiled.params,
+        )
         row = cursor.fetchone()
         return row[0] if row else None
     finally:
