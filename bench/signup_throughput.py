@@ -171,7 +171,7 @@ def wrk(url: str, seconds: int, connections: int, script: Path | None = None, ex
     if script:
         command += ["-s", str(script)]
     out = subprocess.run(
-        command + [url], capture_output=True, text=True, check=True, env={**os.environ, **(extra_env or {})}
+        [*command, url], capture_output=True, text=True, check=True, env={**os.environ, **(extra_env or {})}
     ).stdout
     return {
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
