@@ -7,16 +7,18 @@ refuses anything beyond capacity, so concurrent sign-ups can never overbook.
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from flask import current_app
-from sqlalchemy import case, func, or_, select, update
+from sqlalchemy import JSON, bindparam, case, cast, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app import wechat
 from app.activities.models import Activity, Series, Signup
-from app.core import audit, clock, recurrence
+from app.core import audit, auth, clock, recurrence
 from app.core.access import Principal, require_scope, scope_prefix
+from app.core.db import UTCDateTime
 from app.core.errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceUnavailable
 from app.extensions import db
 from app.notify import operations as notify
@@ -409,22 +411,54 @@ def finish_past(now: datetime | None = None) -> int:
 # --- sign-up and the waitlist ----------------------------------------------------------------
 
 
+SIGNUP_REFUSALS = {
+    "activity_cancelled": "该活动已取消",
+    "signup_not_open": "该活动暂未开放报名",
+    "signup_closed": "报名已截止",
+    "already_signed_up": "你已经报名了",
+    "time_conflict": "与你已确认的其他活动时间冲突",
+    "full": "名额已满",
+}
+
+
+def _refuse(code: str) -> Conflict:
+    return Conflict(SIGNUP_REFUSALS[code], code=code)
+
+
+def _signup_notices(activity: Activity) -> dict[str, tuple[str, str]]:
+    """What the volunteer is told for each outcome ({position} is filled in with the queue place)."""
+    return {
+        "confirmed": (
+            "报名成功",
+            f"你已报名「{activity.title}」，{clock.spoken(activity.starts_at)} 在{activity.village.name}，请准时参加。",
+        ),
+        "waitlisted": (
+            "已进入候补",
+            f"「{activity.title}」名额已满，你在候补第 {{position}} 位；有人取消时将按顺序递补并通知你。",
+        ),
+    }
+
+
 def sign_up(
     principal: Principal, activity: Activity, *, waitlist: bool, source: str = "self"
 ) -> tuple[Signup, int | None]:
     """Confirmed if a seat is free, else waitlisted (or 409 `full` where there is no waitlist).
 
-    Returns the sign-up and, when waitlisted, the position in the queue.
+    Returns the sign-up and, when waitlisted, the position in the queue. On PostgreSQL the whole
+    sign-up is one call of the database function sign_up_for_activity (migration 7b3e91c0d4a2),
+    which applies exactly the rules below in one round trip; elsewhere the rules run here.
     """
     volunteer_id = _volunteer(principal)
+    if db.session.get_bind().dialect.name == "postgresql":
+        return _sign_up_in_database(principal, volunteer_id, activity, waitlist=waitlist, source=source)
     _check_open_for_signup(activity)
     if _live_signup(volunteer_id, activity) is not None:
-        raise Conflict("你已经报名了", code="already_signed_up")
+        raise _refuse("already_signed_up")
     if _overlapping(volunteer_id, activity.starts_at, activity.ends_at, exclude=activity.id):
-        raise Conflict("与你已确认的其他活动时间冲突", code="time_conflict")
+        raise _refuse("time_conflict")
     confirmed = _take_seat(activity)
     if not confirmed and not waitlist:
-        raise Conflict("名额已满", code="full")
+        raise _refuse("full")
     now = clock.now()
     signup = Signup(
         volunteer_id=volunteer_id,
@@ -440,7 +474,7 @@ def sign_up(
     try:
         db.session.flush()
     except IntegrityError:
-        raise Conflict("你已经报名了", code="already_signed_up") from None
+        raise _refuse("already_signed_up") from None
     audit.record(
         "create",
         "signup",
@@ -448,26 +482,96 @@ def sign_up(
         after={"status": signup.status, "activity": activity.id},
         region_code=activity.village_code,
     )
-    if confirmed:
-        _tell(
-            signup,
-            activity,
-            "signup_result",
-            f"confirmed:{signup.id}",
-            "报名成功",
-            f"你已报名「{activity.title}」，{clock.spoken(activity.starts_at)} 在{activity.village.name}，请准时参加。",
-        )
-        return signup, None
-    position = waitlist_position(signup)
+    position = None if confirmed else waitlist_position(signup)
+    title, body = _signup_notices(activity)[signup.status]
     _tell(
         signup,
         activity,
         "signup_result",
-        f"waitlisted:{signup.id}",
-        "已进入候补",
-        f"「{activity.title}」名额已满，你在候补第 {position} 位；有人取消时将按顺序递补并通知你。",
+        f"{signup.status}:{signup.id}",
+        title,
+        body.replace("{position}", str(position)),
+        user_id=principal.user_id,
     )
     return signup, position
+
+
+def _sign_up_in_database(
+    principal: Principal, volunteer_id: int, activity: Activity, *, waitlist: bool, source: str
+) -> tuple[Signup, int | None]:
+    for _ in range(3):
+        notices = _signup_notices(activity)
+        row = db.session.execute(
+            _sign_up_call(),
+            {
+                "activity": activity.id,
+                "volunteer": volunteer_id,
+                "user": principal.user_id,
+                "actor": auth.current_actor_id(),
+                "now": clock.now(),
+                "close_minutes": current_app.config["SIGNUP_CLOSE_MINUTES"],
+                "waitlist": waitlist,
+                "source": source,
+                "seen": activity.updated_at,
+                "key_prefix": f"{activity.type}:{activity.id}:",
+                "link": f"{activity.type}:{activity.id}",
+                "fields": _notice_fields(activity),
+                "confirmed_title": notices["confirmed"][0],
+                "confirmed_body": notices["confirmed"][1],
+                "waitlisted_title": notices["waitlisted"][0],
+                "waitlisted_body": notices["waitlisted"][1],
+            },
+        ).one()
+        if row.outcome != "stale":
+            break
+        db.session.refresh(activity)  # changed since it was read: write the notice from what is there now
+    if row.outcome == "not_found":
+        raise NotFound(f"{NAMES[activity.type]}不存在", code=f"{activity.type}_not_found")
+    if row.outcome not in ("confirmed", "waitlisted"):
+        raise _refuse(row.outcome)
+    signup = Signup(
+        id=row.signup_id,
+        volunteer_id=volunteer_id,
+        activity_id=activity.id,
+        status=row.outcome,
+        source=source,
+        starts_at=activity.starts_at,
+        ends_at=activity.ends_at,
+    )
+    return signup, row.queue_position
+
+
+@cache
+def _sign_up_call():
+    """The database function's call, built once (see _principal_statement in core.auth for why)."""
+    names = [
+        "activity",
+        "volunteer",
+        "user",
+        "actor",
+        "now",
+        "close_minutes",
+        "waitlist",
+        "source",
+        "seen",
+        "key_prefix",
+        "link",
+        "fields",
+        "confirmed_title",
+        "confirmed_body",
+        "waitlisted_title",
+        "waitlisted_body",
+    ]
+    types = {"now": UTCDateTime(), "seen": UTCDateTime(), "fields": JSON()}
+    args = [bindparam(name, type_=types.get(name)) for name in names]
+    args[names.index("fields")] = cast(args[names.index("fields")], JSON)
+    call = func.sign_up_for_activity(*args).table_valued("outcome", "signup_id", "queue_position")
+    return select(call.render_derived())
+
+
+def _notice_fields(activity: Activity) -> dict:
+    """Our named fields of a notice about an activity, for the push template."""
+    return {"title": activity.title, "time": activity.starts_at.isoformat(), "place": activity.village.name}
 
 
 def _volunteer(principal: Principal) -> int:
@@ -478,12 +582,12 @@ def _volunteer(principal: Principal) -> int:
 
 def _check_open_for_signup(activity: Activity) -> None:
     if activity.status == "cancelled":
-        raise Conflict("该活动已取消", code="activity_cancelled")
+        raise _refuse("activity_cancelled")
     if activity.status not in LIVE:
-        raise Conflict("该活动暂未开放报名", code="signup_not_open")
+        raise _refuse("signup_not_open")
     closes = activity.starts_at - timedelta(minutes=current_app.config["SIGNUP_CLOSE_MINUTES"])
     if clock.now() >= closes:
-        raise Conflict("报名已截止", code="signup_closed")
+        raise _refuse("signup_closed")
 
 
 def _overlapping(volunteer_id: int, starts_at: datetime, ends_at: datetime, *, exclude: int) -> bool:
@@ -620,8 +724,11 @@ def _sync_filled(activity: Activity) -> None:
         activity.status = "filled" if activity.full else "open"
 
 
-def _tell(signup: Signup, activity: Activity, purpose: str, event: str, title: str, body: str) -> None:
-    user_id = db.session.scalar(select(Volunteer.user_id).where(Volunteer.id == signup.volunteer_id))
+def _tell(
+    signup: Signup, activity: Activity, purpose: str, event: str, title: str, body: str, *, user_id: int | None = None
+) -> None:
+    if user_id is None:
+        user_id = db.session.scalar(select(Volunteer.user_id).where(Volunteer.id == signup.volunteer_id))
     notify.tell(
         user_id,
         purpose,
@@ -629,12 +736,7 @@ def _tell(signup: Signup, activity: Activity, purpose: str, event: str, title: s
         title,
         body,
         link=f"{activity.type}:{activity.id}",
-        fields={
-            "title": activity.title,
-            "time": activity.starts_at.isoformat(),
-            "place": activity.village.name,
-            "status": title,
-        },
+        fields={**_notice_fields(activity), "status": title},
     )
 
 

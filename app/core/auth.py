@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from functools import wraps
 
 from flask import current_app, has_request_context, request
-from sqlalchemy import ColumnElement, ForeignKey, Index, Row, String, literal, select
+from sqlalchemy import ColumnElement, ForeignKey, Index, Row, Select, String, bindparam, literal, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core import clock
@@ -88,6 +88,19 @@ def role_source(columns, interpret) -> RoleSource:
 
 def _role_columns(user_id: ColumnElement) -> list[ColumnElement]:
     return [column.label(name) for source in _role_sources for name, column in source.columns(user_id).items()]
+
+
+_statements: dict[int, Select] = {}
+
+
+def _principal_statement() -> Select:
+    """Built once (per set of role sources): every request runs it, and building it costs more than running it."""
+    key = len(_role_sources)
+    if key not in _statements:
+        _statements[key] = select(
+            AuthToken.user_id, AuthToken.expires_at, AuthToken.revoked_at, *_role_columns(AuthToken.user_id)
+        ).where(AuthToken.token_hash == bindparam("digest"))
+    return _statements[key]
 
 
 def _principal_from(user_id: int, row: Row) -> Principal | None:
