@@ -66,7 +66,7 @@ def main() -> None:
             sent, seconds = run_senders(args, fake.url, cap)
             assert sent == messages == len(fake.subscribe_sent), (sent, messages, len(fake.subscribe_sent))
             assert all(push["template_id"] == template_id for push in fake.subscribe_sent)
-            rows.append((messages, seconds, cap, args.workers))
+            rows.append((messages, seconds, cap, args.workers, "redis" if args.redis else "process"))
             fake.reset()
     finally:
         fake.close()
@@ -182,10 +182,10 @@ def sender_process(fake_url: str, redis_url: str, cap: float, go, results) -> No
 
 def print_table(rows) -> None:
     print()
-    print(f"{'messages':>9} {'workers':>8} {'seconds':>8} {'sends/s':>8} {'cap':>6} {'ratio':>6}")
-    for messages, seconds, cap, workers in rows:
+    print(f"{'messages':>9} {'workers':>8} {'bucket':>8} {'seconds':>8} {'sends/s':>8} {'cap':>6} {'ratio':>7}")
+    for messages, seconds, cap, workers, bucket in rows:
         rate = messages / seconds
-        print(f"{messages:>9} {workers:>8} {seconds:>8.2f} {rate:>8.1f} {cap:>6.0f} {rate / cap:>6.1%}")
+        print(f"{messages:>9} {workers:>8} {bucket:>8} {seconds:>8.2f} {rate:>8.1f} {cap:>6.0f} {rate / cap:>7.1%}")
     print("\ntarget: ratio ≥ 90 % of the cap (and not above it, beyond the bucket's burst of cap/10)")
 
 

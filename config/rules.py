@@ -34,6 +34,14 @@ RULES = {
     "BOT_SEND_BATCH": 100,
     "BOT_SEND_DRAIN_SECONDS": 50,
     "BOT_RUNS_KEEP_DAYS": 14,
+    # The outbox sender: WeChat pushes per second across all senders (token bucket), retries with exponential
+    # backoff and jitter up to a number of attempts (then dead-lettered), and how long a claim on a message lasts.
+    "SEND_RATE_PER_SECOND": 20,
+    "SEND_RATE_BURST": 0,
+    "SEND_MAX_ATTEMPTS": 8,
+    "SEND_RETRY_BASE_SECONDS": 30,
+    "SEND_RETRY_MAX_SECONDS": 1800,
+    "SEND_CLAIM_SECONDS": 300,
     # The organisation named on certificates.
     "CERTIFICATE_ISSUER": "共青团山西省委员会",
 }

@@ -20,6 +20,9 @@ from app.regions import operations as regions
 from tests.builders import Builders
 from tests.caller import Caller
 
+# The fake WeChat API server and the app wired to it, for every folder that needs them.
+pytest_plugins = ["tests.fake_wechat_fixtures"]
+
 # Townships and villages the tests use, under real Shanxi county codes.
 TEST_GEOGRAPHY = [
     ("140105001", "小店街道"),

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from functools import cache
 
 from flask import current_app
-from sqlalchemy import JSON, bindparam, case, cast, func, or_, select, update
+from sqlalchemy import JSON, bindparam, case, cast, column, func, or_, select, table, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -24,6 +24,10 @@ from app.extensions import db
 from app.notify import operations as notify
 from app.regions import operations as regions
 from app.volunteers.models import Volunteer
+
+# Check-ins live in the attendance domain, which builds on this one; the withdrawal rule only needs to
+# know whether a sign-up has one, so it names the table rather than importing the model.
+CHECKED_IN = table("service_records", column("signup_id"))
 
 LIVE = ("open", "filled")
 PUBLIC = ("open", "filled", "done", "cancelled")
@@ -110,9 +114,9 @@ def listing(
     query = select(Activity).where(Activity.type == type_, _visible_clause(principal))
     if region:
         query = query.where(Activity.village_code.startswith(scope_prefix(region)))
-    for column, value in filters.items():
+    for name, value in filters.items():
         if value is not None:
-            query = query.where(getattr(Activity, column) == value)
+            query = query.where(getattr(Activity, name) == value)
     if starts_from:
         query = query.where(Activity.starts_at >= starts_from)
     if starts_to:
@@ -648,6 +652,8 @@ def withdraw_signup(principal: Principal, activity: Activity, *, reason: str = "
         raise NotFound("你没有报名该活动", code="not_signed_up")
     if clock.now() >= activity.starts_at:
         raise Conflict("活动已开始，不能取消报名", code="already_started")
+    if db.session.scalar(select(CHECKED_IN.c.signup_id).where(CHECKED_IN.c.signup_id == signup.id)) is not None:
+        raise Conflict("你已签到，不能取消报名；如有变故请联系组织者", code="already_checked_in")
     was = signup.status
     _set_signup_status(signup, activity, "cancelled", reason=reason)
     if was == "confirmed":

@@ -13,7 +13,10 @@ from app.wechat.gateway import (
     WeChatCodeInvalid,
     WeChatError,
     WeChatGateway,
+    WeChatNoAllowance,
     WeChatRateLimited,
+    WeChatRejected,
+    WeChatTokenInvalid,
     WeChatUnavailable,
 )
 
@@ -22,7 +25,10 @@ __all__ = [
     "Gateway",
     "WeChatCodeInvalid",
     "WeChatError",
+    "WeChatNoAllowance",
     "WeChatRateLimited",
+    "WeChatRejected",
+    "WeChatTokenInvalid",
     "WeChatUnavailable",
     "gateway",
     "init_app",

@@ -2,8 +2,6 @@
 
 from datetime import datetime, timedelta
 
-import pytest
-
 from app.core import clock
 from tests.attendance.helpers import END, OTHER_VILLAGE, START, assert_error, at
 
@@ -137,12 +135,6 @@ def test_the_organiser_sees_who_checked_in(site):
     assert site.api.as_(other_secretary).get("/attendance", activity=site.session).status_code == 404
 
 
-@pytest.mark.xfail(
-    reason="app/activities/operations.py withdraw_signup: refuses only after the start, so a volunteer who has "
-    "checked in (from an hour before) can still withdraw; the seat goes to the next in line, the volunteer can no "
-    "longer check out (not_signed_up) and the record is auto-closed with full hours",
-    strict=False,
-)
 def test_a_volunteer_who_has_checked_in_cannot_withdraw(site):
     volunteer = site.volunteer()
     assert site.check_in(volunteer, at(8, 18, 45)).status_code == 201

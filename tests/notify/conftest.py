@@ -12,22 +12,13 @@ from app.core import clock
 from app.extensions import db
 from app.notify import ledger, operations, sender
 from app.notify.models import Allowance, Message
-from tests.wechat.conftest import (  # noqa: F401 — the fake WeChat fixtures, shared with tests/wechat
-    _wechat_app,
-    fake_wechat,
-    fake_wechat_server,
-    wechat_api,
-    wechat_app,
-    wechat_client,
-    wechat_token,
-)
 
 FAST = 1000  # sends per second: high enough never to matter
 SUBSCRIBE_PURPOSES = ("assignment", "reminder", "broadcast", "signup_result")
 
 
 @pytest.fixture
-def pusher(wechat_app, fake_wechat, monkeypatch):  # noqa: F811 — pytest passes the fixtures
+def pusher(wechat_app, fake_wechat, monkeypatch):
     monkeypatch.setitem(wechat_app.config, "SEND_RATE_PER_SECOND", FAST)
     with wechat_app.app_context():
         yield wechat_app

@@ -11,8 +11,8 @@ from app.core import clock
 from app.extensions import db
 from app.notify import operations, sender
 from app.notify.models import Message
+from tests.fake_wechat_fixtures import TIMEOUT_SECONDS
 from tests.notify.conftest import add_user, allow, allowance, message, queue, send, template_id
-from tests.wechat.conftest import TIMEOUT_SECONDS
 
 SUBSCRIBE = "cgi-bin/message/subscribe/send"
 LATER = timedelta(hours=3)  # past any backoff before the last attempts

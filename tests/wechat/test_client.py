@@ -10,7 +10,7 @@ from wechatpy.exceptions import WeChatClientException
 
 from app.wechat import WeChatGateway, WeChatUnavailable
 from app.wechat.client import build_client
-from tests.wechat.conftest import TIMEOUT_SECONDS
+from tests.fake_wechat_fixtures import TIMEOUT_SECONDS
 
 TEMPLATE = "TEMPLATE-session-reminder"
 

@@ -6,7 +6,7 @@ import pytest
 
 from app.wechat import WeChatGateway
 from app.wechat.client import build_client
-from tests.wechat.conftest import TIMEOUT_SECONDS
+from tests.fake_wechat_fixtures import TIMEOUT_SECONDS
 
 
 def login(wechat_api, code):
