@@ -16,7 +16,7 @@ from app.accounts import cli as accounts_cli
 from app.accounts import routes as accounts_routes
 from app.activities import cli as activities_cli
 from app.attendance import routes as attendance_routes
-from app.broadcasts import models as _broadcast_models  # noqa: F401 — tables known to migrations
+from app.broadcasts import routes as broadcasts_routes
 from app.chatbot import routes as chatbot_routes
 from app.core import scheduling as _scheduling_models  # noqa: F401
 from app.core import schemas, transactions
@@ -120,6 +120,7 @@ def _register(app: OpenAPI) -> None:
         sessions_routes,
         attendance_routes,
         reminders_routes,
+        broadcasts_routes,
     ):
         app.register_api(module.api)
     app.register_api(attendance_routes.public)

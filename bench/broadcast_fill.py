@@ -35,7 +35,7 @@ from pathlib import Path
 import psycopg
 from cryptography.fernet import Fernet
 from flask_migrate import upgrade
-from sqlalchemy import event
+from sqlalchemy import event, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -282,9 +282,10 @@ def print_plan(broadcast, now) -> None:
         plan.extend(row[0] for row in cursor.fetchall())
 
     with db.engine.connect() as connection:
+        transaction = connection.begin()
+        connection.execute(text(f"SET LOCAL work_mem = '{operations.FILL_WORK_MEM}'"))  # as fill() does
         event.listen(connection, "before_cursor_execute", explain, retval=True)
         event.listen(connection, "after_cursor_execute", read)
-        transaction = connection.begin()
         connection.execute(operations._fill_statement(broadcast, now))
         transaction.rollback()
     print("\n".join(plan))

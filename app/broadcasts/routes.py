@@ -45,7 +45,7 @@ def post_broadcast(body: BroadcastIn):
     return broadcast_out(operations.create(current_principal(), body)), 201
 
 
-@api.get("/broadcasts", responses={200: BroadcastList}, security=BEARER)
+@api.get("/broadcasts", responses={200: BroadcastList, 403: ErrorOut}, security=BEARER)
 @login_required("staff")
 def list_broadcasts(query: BroadcastQuery):
     """本人辖区内的通知，新的在前。"""
@@ -53,14 +53,18 @@ def list_broadcasts(query: BroadcastQuery):
     return {"items": [broadcast_out(broadcast, status) for broadcast, status in items]}
 
 
-@api.get("/broadcasts/<int:id>", responses={200: BroadcastDetail, 404: ErrorOut}, security=BEARER)
+@api.get("/broadcasts/<int:id>", responses={200: BroadcastDetail, 403: ErrorOut, 404: ErrorOut}, security=BEARER)
 @login_required("staff")
 def get_broadcast(path: BroadcastPath):
     """通知及各推送结果的人数（发送过程中随时查看）。"""
     return detail_out(operations.get(current_principal(), path.id))
 
 
-@api.post("/broadcasts/<int:id>/cancel", responses={200: BroadcastDetail, 409: ErrorOut}, security=BEARER)
+@api.post(
+    "/broadcasts/<int:id>/cancel",
+    responses={200: BroadcastDetail, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    security=BEARER,
+)
 @login_required("staff")
 def cancel_broadcast(path: BroadcastPath):
     """撤回尚未发完的通知：未推送的不再推送；已发送完毕的不能撤回。"""

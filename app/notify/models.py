@@ -28,7 +28,10 @@ class Message(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    #: A users.id. No foreign key here (nor on broadcast_id): users and broadcasts are never deleted
+    #: (withdrawal anonymises in place), and the two FK checks per row doubled the time to fill the
+    #: outbox for a province-wide broadcast (bench/broadcast_fill.py).
+    user_id: Mapped[int]
     #: assignment 派单通知, reminder 活动提醒, broadcast 通知公告, signup_result 报名结果, notice (inbox only).
     purpose: Mapped[str] = mapped_column(String(16))
     #: Unique per event × recipient × purpose, so the same event never makes two messages.
@@ -44,7 +47,7 @@ class Message(db.Model):
     #: pending → sent | inbox_only | failed | dead; "none" for inbox-only notices; cancelled (broadcasts).
     delivery: Mapped[str] = mapped_column(String(12), default="pending")
     #: The staff broadcast this message belongs to, if any.
-    broadcast_id: Mapped[int | None] = mapped_column(ForeignKey("broadcasts.id"))
+    broadcast_id: Mapped[int | None]
     #: A sender holds the message until then; after a crash another sender may take it.
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     claimed_by: Mapped[str | None] = mapped_column(String(64))

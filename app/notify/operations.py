@@ -43,12 +43,15 @@ def tell(
 
 
 def inbox(user_id: int, *, before_id: int | None, limit: int) -> tuple[list[Message], int]:
-    query = select(Message).where(Message.user_id == user_id)
+    # A cancelled broadcast's messages leave the inbox.
+    query = select(Message).where(Message.user_id == user_id, Message.delivery != "cancelled")
     if before_id is not None:
         query = query.where(Message.id < before_id)
     items = list(db.session.scalars(query.order_by(Message.id.desc()).limit(limit)))
     unread = db.session.scalar(
-        select(func.count()).select_from(Message).where(Message.user_id == user_id, Message.read_at.is_(None))
+        select(func.count())
+        .select_from(Message)
+        .where(Message.user_id == user_id, Message.read_at.is_(None), Message.delivery != "cancelled")
     )
     return items, unread
 

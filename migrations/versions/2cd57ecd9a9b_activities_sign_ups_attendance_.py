@@ -181,8 +181,6 @@ def upgrade():
     sa.Column('last_error', sa.String(length=200), nullable=True),
     sa.CheckConstraint("delivery IN ('pending', 'sent', 'inbox_only', 'failed', 'dead', 'none', 'cancelled')", name=op.f('ck_messages_delivery')),
     sa.CheckConstraint("purpose IN ('assignment', 'reminder', 'broadcast', 'signup_result', 'notice', 'chat')", name=op.f('ck_messages_purpose')),
-    sa.ForeignKeyConstraint(['broadcast_id'], ['broadcasts.id'], name=op.f('fk_messages_broadcast_id_broadcasts')),
-    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_messages_user_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_messages')),
     sa.UniqueConstraint('key', name=op.f('uq_messages_key'))
     )

@@ -1,6 +1,5 @@
 """A broadcast's life: scheduled → sending → sent, or cancelled; counts settle as messages do."""
 
-import pytest
 from sqlalchemy import func, select
 
 from app.broadcasts import operations
@@ -160,7 +159,6 @@ def test_staff_list_the_broadcasts_of_their_scope_newest_first(api, build, count
     assert listed[1]["audience"] == {"region": "140105001", "areas": [], "roles": ["volunteer", "secretary"]}
 
 
-@pytest.mark.xfail(strict=True, reason="needs the inbox to leave out cancelled messages (app/notify/operations.py)")
 def test_a_cancelled_message_leaves_the_inbox(app, api, county, education_team):
     teacher, doctor_teacher = education_team["teacher"], education_team["doctor_teacher"]
     allow_pushes(app, teacher, doctor_teacher)
