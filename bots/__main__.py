@@ -5,14 +5,13 @@ import signal
 import sys
 
 from app import create_app
-from bots import settings
 from bots.process import Bot
 
 log = logging.getLogger("bots")
 
 
 def main() -> int:
-    app = create_app(**settings.from_environment())
+    app = create_app()
     # APScheduler speaks English at INFO; the bot says what matters itself (in Chinese).
     logging.getLogger("apscheduler").setLevel(logging.ERROR)
     bot = Bot.for_app(app)

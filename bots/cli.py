@@ -8,13 +8,13 @@ from sqlalchemy import func, select
 from app.core import clock, leader
 from app.core.scheduling import JobRun
 from app.extensions import db
-from bots import runner, settings
+from bots import runner
 
 bot = AppGroup("bot", help="调度进程：手动运行任务、查看任务列表")
 
 
 def _jobs():
-    return {job.name: job for job in runner.resolve(settings.setting(current_app.config, "BOT_JOBS"))}
+    return {job.name: job for job in runner.resolve(current_app.config["BOT_JOBS"])}
 
 
 @bot.command("run-once")

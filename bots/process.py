@@ -18,7 +18,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from app.core import leader
 from app.core.clock import SERVICE_ZONE
-from bots import runner, settings
+from bots import runner
 from bots.jobs import Job
 
 log = logging.getLogger("bots")
@@ -52,17 +52,17 @@ class Bot:
     @classmethod
     def for_app(cls, app, *, holder: str | None = None) -> "Bot":
         config = app.config
-        ttl = settings.setting(config, "BOT_LEASE_TTL_SECONDS")
+        ttl = config["BOT_LEASE_TTL_SECONDS"]
         with app.app_context():
-            jobs = runner.load(runner.resolve(settings.setting(config, "BOT_JOBS")))
-            lease = leader.lease_for(app, settings.setting(config, "BOT_LEASE_NAME"), ttl)
+            jobs = runner.load(runner.resolve(config["BOT_JOBS"]))
+            lease = leader.lease_for(app, config["BOT_LEASE_NAME"], ttl)
         return cls(
             app,
             jobs,
             lease=lease,
             holder=holder,
-            renew_seconds=min(settings.setting(config, "BOT_LEASE_RENEW_SECONDS"), ttl / 3),
-            workers=settings.setting(config, "BOT_WORKERS"),
+            renew_seconds=min(config["BOT_LEASE_RENEW_SECONDS"], ttl / 3),
+            workers=config["BOT_WORKERS"],
         )
 
     def run(self) -> None:

@@ -12,12 +12,11 @@ from collections import Counter
 from flask import current_app, g
 
 from app.notify import sender
-from bots import settings
 
 
 def send_outbox() -> dict[str, int]:
-    batch = settings.setting(current_app.config, "BOT_SEND_BATCH")
-    deadline = time.monotonic() + settings.setting(current_app.config, "BOT_SEND_DRAIN_SECONDS")
+    batch = current_app.config["BOT_SEND_BATCH"]
+    deadline = time.monotonic() + current_app.config["BOT_SEND_DRAIN_SECONDS"]
     totals: Counter = Counter()
     while True:
         counts = sender.send_due(batch=batch)
