@@ -18,7 +18,7 @@ from app.activities import cli as activities_cli
 from app.attendance import routes as attendance_routes
 from app.broadcasts import routes as broadcasts_routes
 from app.chatbot import routes as chatbot_routes
-from app.core import scheduling as _scheduling_models  # noqa: F401
+from app.core import scheduling as _scheduling_models  # noqa: F401 — the bot's tables, known to migrations
 from app.core import schemas, transactions
 from app.core.crypto import cipher
 from app.core.errors import register_error_handlers
