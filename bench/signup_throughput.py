@@ -1,10 +1,11 @@
 """Sign-up throughput through the real HTTP stack (gunicorn + PostgreSQL) beside a bare Flask JSON
 endpoint on the same server, in the same run. Run by hand:
 
-    .venv/bin/python bench/signup_throughput.py [--seconds 10] [--connections 64] [--workers 4]
+    .venv/bin/python bench/signup_throughput.py [--seconds 10] [--connections 64] [--workers N --threads N]
 
 It creates (and drops first) the PostgreSQL database `bench_signup` on 127.0.0.1:5432, seeds
-volunteers and sessions, starts gunicorn on a loopback port, loads it with wrk (Debian package
+volunteers and sessions, starts gunicorn on a loopback port with the production settings
+(config/gunicorn.py, which --workers/--threads override), loads it with wrk (Debian package
 `wrk`), and prints requests per second, p50/p99 latency and the ratio. Targets (issue 3): sign-up
 at least 30 % of the bare endpoint, p99 at most 100 ms at 64 concurrent connections.
 """
@@ -12,6 +13,7 @@ at least 30 % of the bare endpoint, p99 at most 100 ms at 64 concurrent connecti
 import argparse
 import os
 import re
+import runpy
 import secrets
 import socket
 import subprocess
@@ -33,12 +35,15 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=64)
-    parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker (gthread)")
+    parser.add_argument("--workers", type=int, help="gunicorn workers (default: config/gunicorn.py)")
+    parser.add_argument("--threads", type=int, help="threads per worker (default: config/gunicorn.py)")
     parser.add_argument("--volunteers", type=int, default=3000)
     parser.add_argument("--sessions", type=int, default=40)
     parser.add_argument("--capacity", type=int, default=400)
     args = parser.parse_args()
+    production = runpy.run_path(str(ROOT / "config/gunicorn.py"))
+    args.workers = args.workers or production["workers"]
+    args.threads = args.threads or production["threads"]
 
     env = {
         **os.environ,
@@ -58,12 +63,16 @@ def main() -> None:
     server = subprocess.Popen(
         [
             str(Path(sys.executable).parent / "gunicorn"),
+            "--config",
+            "config/gunicorn.py",
             "--workers",
             str(args.workers),
             "--threads",
             str(args.threads),
             "--bind",
             f"127.0.0.1:{port}",
+            "--access-logfile",
+            "/dev/null",
             "--log-level",
             "warning",
             "bench.wsgi_bench:app",

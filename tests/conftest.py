@@ -14,6 +14,7 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 from werkzeug.serving import make_server
 
 from app import create_app
+from app.activities import operations as activities
 from app.core import clock
 from app.extensions import db, limiter
 from app.regions import operations as regions
@@ -106,6 +107,7 @@ def _real_commits(app):
                 if conn.dialect.name == "postgresql":
                     names = ", ".join(t.name for t in tables)
                     conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+                    activities.forget_signup_targets()  # the ids start again
                 else:
                     for table in tables:
                         conn.execute(table.delete())

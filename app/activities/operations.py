@@ -444,7 +444,7 @@ def _signup_notices(activity: Activity) -> dict[str, tuple[str, str]]:
 
 
 def sign_up(
-    principal: Principal, activity: Activity, *, waitlist: bool, source: str = "self"
+    principal: Principal, type_: str, activity_id: int, *, waitlist: bool, source: str = "self"
 ) -> tuple[Signup, int | None]:
     """Confirmed if a seat is free, else waitlisted (or 409 `full` where there is no waitlist).
 
@@ -454,7 +454,8 @@ def sign_up(
     """
     volunteer_id = _volunteer(principal)
     if db.session.get_bind().dialect.name == "postgresql":
-        return _sign_up_in_database(principal, volunteer_id, activity, waitlist=waitlist, source=source)
+        return _sign_up_in_database(principal, volunteer_id, type_, activity_id, waitlist=waitlist, source=source)
+    activity = get(type_, activity_id, principal)
     _check_open_for_signup(activity)
     if _live_signup(volunteer_id, activity) is not None:
         raise _refuse("already_signed_up")
@@ -500,15 +501,67 @@ def sign_up(
     return signup, position
 
 
+@dataclass(frozen=True)
+class SignupTarget:
+    """What the database function needs of an activity besides its seats, read once per process.
+
+    Only live activities are kept (they are public, so no caller's scope decides whether they are
+    seen). A kept target can be out of date: the function compares `updated_at` (which every change
+    but a seat count moves) and answers 'stale', and the target is read again.
+    """
+
+    id: int
+    type: str
+    starts_at: datetime
+    ends_at: datetime
+    updated_at: datetime
+    notices: dict[str, tuple[str, str]]
+    fields: dict
+
+    @classmethod
+    def of(cls, activity: Activity) -> "SignupTarget":
+        return cls(
+            id=activity.id,
+            type=activity.type,
+            starts_at=activity.starts_at,
+            ends_at=activity.ends_at,
+            updated_at=activity.updated_at,
+            notices=_signup_notices(activity),
+            fields=_notice_fields(activity),
+        )
+
+
+_live_targets: dict[int, SignupTarget] = {}
+_LIVE_TARGETS_KEPT = 4096
+
+
+def _signup_target(type_: str, activity_id: int, principal: Principal) -> SignupTarget:
+    target = _live_targets.get(activity_id)
+    if target is not None and target.type == type_:
+        return target
+    activity = get(type_, activity_id, principal)
+    target = SignupTarget.of(activity)
+    if activity.status in LIVE:
+        if len(_live_targets) >= _LIVE_TARGETS_KEPT:
+            _live_targets.clear()
+        _live_targets[activity_id] = target
+    return target
+
+
+def forget_signup_targets() -> None:
+    """For when activity ids start again (tables emptied with their sequences restarted)."""
+    _live_targets.clear()
+
+
 def _sign_up_in_database(
-    principal: Principal, volunteer_id: int, activity: Activity, *, waitlist: bool, source: str
+    principal: Principal, volunteer_id: int, type_: str, activity_id: int, *, waitlist: bool, source: str
 ) -> tuple[Signup, int | None]:
     for _ in range(3):
-        notices = _signup_notices(activity)
+        target = _signup_target(type_, activity_id, principal)
         row = db.session.execute(
             _sign_up_call(),
             {
-                "activity": activity.id,
+                "activity": activity_id,
                 "volunteer": volunteer_id,
                 "user": principal.user_id,
                 "actor": auth.current_actor_id(),
@@ -516,31 +569,35 @@ def _sign_up_in_database(
                 "close_minutes": current_app.config["SIGNUP_CLOSE_MINUTES"],
                 "waitlist": waitlist,
                 "source": source,
-                "seen": activity.updated_at,
-                "key_prefix": f"{activity.type}:{activity.id}:",
-                "link": f"{activity.type}:{activity.id}",
-                "fields": _notice_fields(activity),
-                "confirmed_title": notices["confirmed"][0],
-                "confirmed_body": notices["confirmed"][1],
-                "waitlisted_title": notices["waitlisted"][0],
-                "waitlisted_body": notices["waitlisted"][1],
+                "seen": target.updated_at,
+                "key_prefix": f"{type_}:{activity_id}:",
+                "link": f"{type_}:{activity_id}",
+                "fields": target.fields,
+                "confirmed_title": target.notices["confirmed"][0],
+                "confirmed_body": target.notices["confirmed"][1],
+                "waitlisted_title": target.notices["waitlisted"][0],
+                "waitlisted_body": target.notices["waitlisted"][1],
             },
         ).one()
         if row.outcome != "stale":
             break
-        db.session.refresh(activity)  # changed since it was read: write the notice from what is there now
+        # Changed since it was read: read it again (it may be gone from view, or the notice may differ).
+        _live_targets.pop(activity_id, None)
+        db.session.expire_all()
     if row.outcome == "not_found":
-        raise NotFound(f"{NAMES[activity.type]}不存在", code=f"{activity.type}_not_found")
+        raise NotFound(f"{NAMES[type_]}不存在", code=f"{type_}_not_found")
+    if row.outcome == "stale":  # edited again and again while we tried
+        raise Conflict("数据已被其他操作修改，请刷新后重试", code="conflict")
     if row.outcome not in ("confirmed", "waitlisted"):
         raise _refuse(row.outcome)
     signup = Signup(
         id=row.signup_id,
         volunteer_id=volunteer_id,
-        activity_id=activity.id,
+        activity_id=activity_id,
         status=row.outcome,
         source=source,
-        starts_at=activity.starts_at,
-        ends_at=activity.ends_at,
+        starts_at=target.starts_at,
+        ends_at=target.ends_at,
     )
     return signup, row.queue_position
 

@@ -143,11 +143,7 @@ def _load_principal() -> Principal | None:
     if token is None:
         return None
     # One statement: the token and every role the user holds.
-    row = db.session.execute(
-        select(AuthToken.user_id, AuthToken.expires_at, AuthToken.revoked_at, *_role_columns(AuthToken.user_id)).where(
-            AuthToken.token_hash == _digest(token)
-        )
-    ).one_or_none()
+    row = db.session.execute(_principal_statement(), {"digest": _digest(token)}).one_or_none()
     if row is None or row.revoked_at is not None or _aware(row.expires_at) <= clock.now():
         return None
     return _principal_from(row.user_id, row)

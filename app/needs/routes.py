@@ -85,7 +85,7 @@ def cancel_need(path: ActivityPath, body: CancelIn):
 def sign_up(path: ActivityPath):
     """报名需求：有名额即确认，名额已满返回 409 full。"""
     principal = current_principal()
-    signup, _ = activities.sign_up(principal, activities.get("need", path.id, principal), waitlist=False)
+    signup, _ = activities.sign_up(principal, "need", path.id, waitlist=False)
     return signup_out(signup, None), 201
 
 

@@ -94,7 +94,7 @@ def cancel_session(path: ActivityPath, body: CancelIn):
 def sign_up(path: ActivityPath):
     """报名：有座位则确认，否则进入候补并返回位次。"""
     principal = current_principal()
-    signup, position = activities.sign_up(principal, activities.get("session", path.id, principal), waitlist=True)
+    signup, position = activities.sign_up(principal, "session", path.id, waitlist=True)
     return signup_out(signup, position), 201
 
 

@@ -306,3 +306,28 @@ def test_a_finished_session_is_neither_edited_nor_joined(app, api, secretary, se
         api.as_(secretary).post(f"/sessions/{session['id']}/cancel", {"reason": "补取消"}), 409, "not_cancellable"
     )
     assert_error(join(api, people[0], session["id"]), 409, "signup_not_open")
+
+
+def test_later_notices_describe_the_session_as_edited(api, secretary, people):
+    """The notice is written from the session as it is when the volunteer signs up, not as it was
+    when someone else signed up before an edit."""
+    session = created(api.as_(secretary).post("/sessions", session_body(capacity=5)))
+    created(join(api, people[0], session["id"]))
+    assert "19:30" in inbox(api, people[0])[0]["body"]
+    clock.freeze(at(1, 10))
+    edited = api.as_(secretary).patch(
+        f"/sessions/{session['id']}",
+        {"title": "电商直播入门", "starts_at": at(8, 20).isoformat(), "ends_at": at(8, 22).isoformat()},
+    )
+    assert edited.status_code == 200, edited.json
+    created(join(api, people[1], session["id"]))
+    body = inbox(api, people[1])[0]["body"]
+    assert "电商直播入门" in body and "20:00" in body and "19:30" not in body
+
+
+def test_a_session_cancelled_after_sign_ups_takes_no_more(api, secretary, session, people):
+    created(join(api, people[0], session["id"]))
+    clock.freeze(at(1, 10))
+    assert api.as_(secretary).post(f"/sessions/{session['id']}/cancel", {"reason": "下雪停课"}).status_code == 200
+    assert_error(join(api, people[1], session["id"]), 409, "activity_cancelled")
+    assert titles(api, people[1]) == []
