@@ -31,7 +31,11 @@ class BaseConfig:
 
     # None means "a SQLite file in the instance folder"; the factory fills it in.
     SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL")
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # No pre-ping: it costs every request a round trip (about an eighth of sign-up throughput,
+    # bench/signup_throughput.py). A connection found dead when used (PostgreSQL restarted) makes
+    # SQLAlchemy discard the whole pool, and that request answers 503 `database_unavailable`
+    # (core.transactions) for the client to retry. Recycling stops idle-timeouts on the way.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_recycle": 1800}
     REDIS_URL = _env("REDIS_URL")
 
     WECHAT_APPID = _env("WECHAT_APPID")

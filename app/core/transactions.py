@@ -2,9 +2,9 @@
 
 from flask import Flask, request
 from sqlalchemy import Engine, event
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
-from app.core.errors import error_response
+from app.core.errors import error_response, unexpected_error
 from app.extensions import db
 
 
@@ -33,6 +33,18 @@ def init_app(app: Flask) -> None:
         # Logged without the statement or its parameters, which may hold personal data.
         app.logger.warning("integrity conflict on %s %s", request.method, request.path)
         return error_response(409, "conflict", "数据已被其他操作修改，请刷新后重试")
+
+    @app.errorhandler(DBAPIError)
+    def _database_unreachable(error: DBAPIError):
+        # A pooled connection found dead (the database restarted) or no connection at all: the
+        # transaction is gone, nothing was written that the client could not write again.
+        # SQLAlchemy has discarded the pool, so the retry gets a fresh connection.
+        if not (error.connection_invalidated or isinstance(error, OperationalError)):
+            return unexpected_error(error)
+        app.logger.warning("database unreachable on %s %s: %s", request.method, request.path, type(error.orig).__name__)
+        response = error_response(503, "database_unavailable", "服务暂时不可用，请稍后重试")
+        response.headers["Retry-After"] = "1"
+        return response
 
     @app.teardown_request
     def _discard(exc):
