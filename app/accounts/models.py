@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.db import EncryptedString, UTCDateTime, db
@@ -36,6 +36,8 @@ class StaffAccount(db.Model):
     region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"))
     #: Base32 TOTP secret when two-factor login is on for this account.
     totp_secret: Mapped[str | None] = mapped_column(EncryptedString(255))
+    #: The TOTP time step of the last code accepted: each code logs in once, and none older after it.
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
     failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

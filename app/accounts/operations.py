@@ -6,7 +6,8 @@ import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
-from sqlalchemy import select
+from pyotp.utils import strings_equal
+from sqlalchemy import or_, select, update
 
 from app import wechat
 from app.accounts.models import Secretary, StaffAccount, User
@@ -136,7 +137,7 @@ def staff_login(username: str, password: str, totp: str | None) -> tuple[str, Us
     if account.locked_until and account.locked_until > now:
         minutes = max(1, int((account.locked_until - now).total_seconds() // 60) + 1)
         raise TooManyRequests(f"登录失败次数过多，账号已锁定，请 {minutes} 分钟后再试", code="account_locked")
-    if not _password_ok(account, password) or not _totp_ok(account, totp):
+    if not _password_ok(account, password) or not _totp_ok(account, totp, now):
         account.failed_attempts += 1
         if account.failed_attempts >= config["STAFF_LOCKOUT_FAILURES"]:
             account.locked_until = now + timedelta(minutes=config["STAFF_LOCKOUT_MINUTES"])
@@ -160,10 +161,29 @@ def _password_ok(account: StaffAccount, password: str) -> bool:
         return False
 
 
-def _totp_ok(account: StaffAccount, code: str | None) -> bool:
+def _totp_ok(account: StaffAccount, code: str | None, now) -> bool:
+    """The code of this time step or a neighbour (clocks drift), and never one used before: the
+    step is claimed by a conditional UPDATE, so a code seen over a shoulder, or two logins racing
+    with one code, get in at most once."""
     if not account.totp_secret:
         return True
-    return bool(code) and pyotp.TOTP(account.totp_secret).verify(code, valid_window=1)
+    if not code:
+        return False
+    totp = pyotp.TOTP(account.totp_secret)
+    current = totp.timecode(now)
+    step = next((s for s in (current - 1, current, current + 1) if strings_equal(code, totp.generate_otp(s))), None)
+    if step is None:
+        return False
+    claimed = db.session.execute(
+        update(StaffAccount)
+        .where(
+            StaffAccount.user_id == account.user_id,
+            or_(StaffAccount.totp_last_step.is_(None), StaffAccount.totp_last_step < step),
+        )
+        .values(totp_last_step=step)
+        .execution_options(synchronize_session=False)
+    )
+    return claimed.rowcount == 1
 
 
 # --- secretaries -------------------------------------------------------------------------------

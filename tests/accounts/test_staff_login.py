@@ -109,3 +109,23 @@ def test_staff_login_validates_its_body(api):
         "validation_failed",
         "role",
     )
+
+
+def test_a_two_factor_code_logs_in_once(api, staff_account):
+    """A code read over a shoulder, or sent twice, does not open a second session; the next code does."""
+    clock.freeze(START)
+    secret = staff_account(with_totp=True)
+    code = pyotp.TOTP(secret).at(START)
+    assert login(api, totp=code).status_code == 200
+    assert_error(login(api, totp=code), 401, "invalid_credentials")
+    later = START + timedelta(seconds=30)
+    clock.freeze(later)
+    assert_error(login(api, totp=code), 401, "invalid_credentials")  # still inside the drift window, but used
+    assert login(api, totp=pyotp.TOTP(secret).at(later)).status_code == 200
+
+
+def test_a_code_from_the_neighbouring_step_is_accepted_for_clock_drift(api, staff_account):
+    clock.freeze(START)
+    secret = staff_account(with_totp=True)
+    assert login(api, totp=pyotp.TOTP(secret).at(START - timedelta(seconds=30))).status_code == 200
+    assert_error(login(api, totp=pyotp.TOTP(secret).at(START - timedelta(seconds=60))), 401, "invalid_credentials")
