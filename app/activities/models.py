@@ -28,9 +28,10 @@ class Series(db.Model):
     rule: Mapped[str] = mapped_column(String(200))
     first_starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     duration_minutes: Mapped[int] = mapped_column(Integer)
-    #: The first occurrence (an activities.id; no foreign key, the two tables point at each other).
-    #: Later occurrences copy its content.
-    template_id: Mapped[int | None] = mapped_column(Integer)
+    #: What every occurrence starts as (village, title, description, area, skills, kind, topic,
+    #: capacity), copied from the first when the series began: editing or cancelling any one
+    #: occurrence, the first included, leaves the weeks to come as they were planned.
+    template: Mapped[dict] = mapped_column(JSON)
     #: Occurrences exist for every rule start before this moment.
     materialized_until: Mapped[datetime] = mapped_column(UTCDateTime)
     #: Needs: set when staff approve the series; sessions: at creation.

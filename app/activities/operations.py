@@ -29,6 +29,8 @@ from app.volunteers.models import Volunteer
 # know whether a sign-up has one, so it names the table rather than importing the model.
 CHECKED_IN = table("service_records", column("signup_id"))
 
+#: What a series copies from its first occurrence into every later one.
+SERIES_TEMPLATE = ("village_code", "title", "description", "area", "skills", "kind", "topic", "capacity")
 LIVE = ("open", "filled")
 PUBLIC = ("open", "filled", "done", "cancelled")
 NAMES = {"need": "需求", "session": "活动"}
@@ -210,7 +212,7 @@ def _start_series(principal: Principal, first: Activity, rule: str) -> Series:
         rule=rule,
         first_starts_at=first.starts_at,
         duration_minutes=int((first.ends_at - first.starts_at).total_seconds() // 60),
-        template_id=first.id,
+        template={name: getattr(first, name) for name in SERIES_TEMPLATE},
         materialized_until=first.starts_at,
         approved_at=now if first.status in LIVE else None,
         created_by=principal.user_id,
@@ -238,7 +240,7 @@ def materialize(series: Series, until: datetime) -> int:
     """Create the occurrences whose rule start falls before `until`; idempotent."""
     if series.cancelled_at is not None or until <= series.materialized_until:
         return 0
-    template = db.session.get(Activity, series.template_id)
+    template = series.template
     rule = recurrence.parse(series.rule, series.first_starts_at, max_days=10**6)
     existing = set(db.session.scalars(select(Activity.occurrence_start).where(Activity.series_id == series.id)))
     now = clock.now()
@@ -248,19 +250,12 @@ def materialize(series: Series, until: datetime) -> int:
             continue
         added.append(
             Activity(
-                type=template.type,
+                type=series.type,
                 series_id=series.id,
                 occurrence_start=start,
-                village_code=template.village_code,
-                title=template.title,
-                description=template.description,
-                area=template.area,
-                skills=template.skills,
-                kind=template.kind,
-                topic=template.topic,
+                **template,
                 starts_at=start,
                 ends_at=start + timedelta(minutes=series.duration_minutes),
-                capacity=template.capacity,
                 taken=0,
                 status="open" if series.approved_at else "pending_review",
                 created_by=series.created_by,
@@ -300,7 +295,6 @@ def edit(principal: Principal, activity: Activity, changes: dict) -> Activity:
     capacity = changes.get("capacity", activity.capacity)
     if capacity < activity.taken:
         raise InvalidInput(fields={"capacity": f"已有 {activity.taken} 人确认报名，名额不能少于此数"})
-    _keep_series_template(activity)
     for name, value in changes.items():
         setattr(activity, name, value)
     activity.updated_at = clock.now()
@@ -320,27 +314,6 @@ def lock(activity: Activity) -> None:
     """Hold the row (and read it fresh) while changing it, so concurrent sign-ups wait for us."""
     db.session.execute(select(Activity.id).where(Activity.id == activity.id).with_for_update())
     db.session.refresh(activity)
-
-
-def _keep_series_template(activity: Activity) -> None:
-    """Later occurrences copy the series' template: before it is edited, an unedited twin takes over."""
-    series = db.session.get(Series, activity.series_id) if activity.series_id else None
-    if series is None or series.template_id != activity.id:
-        return
-    twin = db.session.scalar(
-        select(Activity.id)
-        .where(
-            Activity.series_id == series.id,
-            Activity.id != activity.id,
-            Activity.title == activity.title,
-            Activity.description == activity.description,
-            Activity.capacity == activity.capacity,
-        )
-        .order_by(Activity.occurrence_start.desc())
-        .limit(1)
-    )
-    if twin is not None:
-        series.template_id = twin
 
 
 def _move_signups(activity: Activity) -> None:

@@ -123,7 +123,9 @@ def test_cancelling_the_first_occurrence_keeps_the_series_going(app, api, secret
     assert newest["status"] == "open"
 
 
-def test_a_series_that_starts_beyond_the_window_waits_for_the_bot(app, api, secretary):
+@pytest.fixture
+def spring_term(api, secretary) -> dict:
+    """Ten Tuesdays from 2 March 2027: only the first is made now, the rest when the window reaches them."""
     body = session_body(
         starts_at=at(2, 19, month=3, year=2027).isoformat(),
         ends_at=at(2, 21, month=3, year=2027).isoformat(),
@@ -131,9 +133,13 @@ def test_a_series_that_starts_beyond_the_window_waits_for_the_bot(app, api, secr
     )
     series = created(api.as_(secretary).post("/sessions", body))
     assert series["occurrences"] == 1
+    return series
+
+
+def test_a_series_that_starts_beyond_the_window_waits_for_the_bot(app, spring_term):
     clock.freeze(at(1, 9, month=3, year=2027))
     assert "新生成 7 场" in extend(app)
-    assert len(series_ids(app, series["series_id"])) == 8
+    assert len(series_ids(app, spring_term["series_id"])) == 8
 
 
 def test_a_counted_series_stops_at_its_count(app, api, secretary):
@@ -171,3 +177,14 @@ def test_an_occurrence_of_another_secretary_cannot_be_touched(app, api, build, s
     other, _ = hire.secretary("140105001002")
     assert_error(api.as_(other).patch(f"/sessions/{series['id']}", {"title": "改个名字"}), 404, "not_found")
     assert_error(api.as_(other).post(f"/sessions/{series['id']}/cancel", {"reason": "不想办了"}), 404, "not_found")
+
+
+def test_editing_the_only_occurrence_made_yet_does_not_change_the_weeks_to_come(app, api, secretary, spring_term):
+    """Before, the first occurrence was the series' template unless an unedited twin could take over."""
+    first = spring_term["id"]
+    edited = api.as_(secretary).patch(f"/sessions/{first}", {"title": "开班仪式暨法律常识", "capacity": 30})
+    assert edited.status_code == 200, edited.json
+    clock.freeze(at(1, 9, month=3, year=2027))
+    assert "新生成 7 场" in extend(app)
+    later = [api.get(f"/sessions/{i}").json for i in series_ids(app, spring_term["series_id"])[1:]]
+    assert {(s["title"], s["capacity"]) for s in later} == {(spring_term["title"], spring_term["capacity"])}
