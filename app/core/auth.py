@@ -142,8 +142,9 @@ def _load_principal() -> Principal | None:
     token = bearer_token()
     if token is None:
         return None
-    # One statement: the token and every role the user holds.
-    row = db.session.execute(_principal_statement(), {"digest": _digest(token)}).one_or_none()
+    # One statement: the token and every role the user holds (a Core read on the request's
+    # connection; nothing of the ORM's is needed for it).
+    row = db.session.connection().execute(_principal_statement(), {"digest": _digest(token)}).one_or_none()
     if row is None or row.revoked_at is not None or _aware(row.expires_at) <= clock.now():
         return None
     return _principal_from(row.user_id, row)
