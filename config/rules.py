@@ -11,6 +11,9 @@ RULES = {
     "CHECKIN_CODE_TTL_SECONDS": 180,
     # Check-in opens this many minutes before the start.
     "CHECKIN_OPENS_MINUTES": 60,
+    # Geofence: a volunteer who consented to share location checks in and out within this many metres
+    # of the organiser's phone, when that phone gave its position with the code.
+    "CHECKIN_GEOFENCE_METERS": 500,
     # Hours: service time inside the scheduled window, rounded to this step (hours), "nearest" or "down".
     "HOURS_STEP": 0.5,
     "HOURS_ROUNDING": "nearest",

@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, CheckConstraint, Float, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.db import UTCDateTime, db
@@ -21,6 +21,10 @@ class CheckinCode(db.Model):
     issued_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: Where the organiser's phone was when it showed the code (the venue), if it said: then
+    #: volunteers who consented to share their location check in and out only near it.
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
 
 
 class ServiceRecord(db.Model):
@@ -43,6 +47,10 @@ class ServiceRecord(db.Model):
     status: Mapped[str] = mapped_column(String(12))
     checked_in_at: Mapped[datetime] = mapped_column(UTCDateTime)
     checked_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Metres from the organiser's phone at check-in and check-out, where the geofence applied;
+    #: the volunteer's position itself is never kept.
+    checkin_distance_m: Mapped[int | None] = mapped_column(Integer)
+    checkout_distance_m: Mapped[int | None] = mapped_column(Integer)
     #: Closed at the scheduled end because the volunteer did not check out.
     auto_closed: Mapped[bool] = mapped_column(Boolean, default=False)
     #: Service time inside the scheduled window, rounded by the hours rules (travel excluded).

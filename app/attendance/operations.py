@@ -1,5 +1,6 @@
 """Check-in and check-out on site, service time, confirmation and correction, records and stars."""
 
+import math
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -22,6 +23,7 @@ from app.volunteers.models import Volunteer
 
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 CHECKIN_PAGE = "pages/checkin/index"
+EARTH_RADIUS_M = 6_371_000
 
 
 @dataclass
@@ -36,6 +38,8 @@ def snapshot(record: ServiceRecord) -> dict:
         "status": record.status,
         "checked_in_at": record.checked_in_at,
         "checked_out_at": record.checked_out_at,
+        "checkin_distance_m": record.checkin_distance_m,
+        "checkout_distance_m": record.checkout_distance_m,
         "computed_minutes": record.computed_minutes,
         "confirmed_minutes": record.confirmed_minutes,
     }
@@ -44,8 +48,19 @@ def snapshot(record: ServiceRecord) -> dict:
 # --- codes -----------------------------------------------------------------------------------
 
 
-def issue_code(principal: Principal, activity: Activity) -> IssuedCode:
-    """The current code for the organiser's screen; a fresh one once the last is half spent."""
+def position(latitude: float | None, longitude: float | None) -> tuple[float, float] | None:
+    """A position given as two query values: both or neither."""
+    if (latitude is None) != (longitude is None):
+        missing = "longitude" if longitude is None else "latitude"
+        raise InvalidInput(fields={missing: "经纬度须同时提供"})
+    return None if latitude is None else (latitude, longitude)
+
+
+def issue_code(principal: Principal, activity: Activity, *, at: tuple[float, float] | None = None) -> IssuedCode:
+    """The current code for the organiser's screen; a fresh one once the last is half spent.
+
+    `at` is where the organiser's phone is: the code keeps the first position it is shown with.
+    """
     activities.require_organiser(principal, activity)
     _require_checkin_window(activity, grace=timedelta(hours=2))
     ttl = timedelta(seconds=current_app.config["CHECKIN_CODE_TTL_SECONDS"])
@@ -68,7 +83,11 @@ def issue_code(principal: Principal, activity: Activity) -> IssuedCode:
             expires_at=now + ttl,
         )
         db.session.add(code)
-        db.session.flush()
+    if at is None and code.latitude is None:
+        at = _venue(activity)  # the venue does not move when the organiser's phone stops saying where it is
+    if at is not None and code.latitude is None:
+        code.latitude, code.longitude = at
+    db.session.flush()
     scene = f"c={code.code}"  # WeChat allows at most 32 characters of scene
     try:
         png = wechat.gateway().wxa_code(scene, CHECKIN_PAGE)
@@ -87,7 +106,18 @@ def _require_checkin_window(activity: Activity, *, grace: timedelta = timedelta(
         )
 
 
-def _activity_for(code_text: str) -> Activity:
+def _venue(activity: Activity) -> tuple[float, float] | None:
+    """The last position an organiser's phone gave with a code for this activity."""
+    row = db.session.execute(
+        select(CheckinCode.latitude, CheckinCode.longitude)
+        .where(CheckinCode.activity_id == activity.id, CheckinCode.latitude.is_not(None))
+        .order_by(CheckinCode.issued_at.desc(), CheckinCode.id.desc())
+        .limit(1)
+    ).first()
+    return (row.latitude, row.longitude) if row else None
+
+
+def _code(code_text: str) -> CheckinCode:
     code = db.session.scalar(select(CheckinCode).where(CheckinCode.code == code_text.strip().upper()))
     if code is None:
         raise InvalidInput("签到码无效", code="checkin_code_invalid", fields={"code": "无效"})
@@ -95,18 +125,45 @@ def _activity_for(code_text: str) -> Activity:
         raise InvalidInput(
             "签到码已过期，请让组织者刷新后重新扫码", code="checkin_code_expired", fields={"code": "已过期"}
         )
-    return db.session.get(Activity, code.activity_id)
+    return code
+
+
+def _distance_on_site(principal: Principal, code: CheckinCode, at: tuple[float, float] | None) -> int | None:
+    """Metres from the organiser's phone, where the geofence applies: the code carries the
+    organiser's position and the volunteer consented to share location (sensitive personal
+    information, separate consent). Elsewhere None, and a position sent is not used."""
+    if code.latitude is None:
+        return None
+    consented = db.session.scalar(select(Volunteer.sensitive_consent_at).where(Volunteer.id == principal.volunteer_id))
+    if consented is None:
+        return None
+    if at is None:
+        raise InvalidInput("请允许小程序获取你的位置后再扫码", code="location_required", fields={"location": "必填"})
+    metres = round(_metres_between((code.latitude, code.longitude), at))
+    if metres > current_app.config["CHECKIN_GEOFENCE_METERS"]:
+        raise Conflict(f"你距活动现场约 {metres} 米，请到现场后再扫码", code="not_on_site")
+    return metres
+
+
+def _metres_between(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Great-circle distance (haversine); at a village's scale the sphere is exact enough."""
+    (lat1, lon1), (lat2, lon2) = (map(math.radians, point) for point in (a, b))
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(h))
 
 
 # --- check-in and check-out --------------------------------------------------------------------
 
 
-def check_in(principal: Principal, code_text: str) -> ServiceRecord:
-    activity = _activity_for(code_text)
+def check_in(principal: Principal, code_text: str, *, at: tuple[float, float] | None = None) -> ServiceRecord:
+    """`at`: where the volunteer's phone is, used only for the geofence (see _distance_on_site)."""
+    code = _code(code_text)
+    activity = db.session.get(Activity, code.activity_id)
     signup = _confirmed_signup(principal, activity)
     _require_checkin_window(activity)
     if db.session.scalar(select(ServiceRecord.id).where(ServiceRecord.signup_id == signup.id)):
         raise Conflict("你已经签到过了", code="already_checked_in")
+    distance = _distance_on_site(principal, code, at)
     now = clock.now()
     record = ServiceRecord(
         signup_id=signup.id,
@@ -114,6 +171,7 @@ def check_in(principal: Principal, code_text: str) -> ServiceRecord:
         activity_id=activity.id,
         status="checked_in",
         checked_in_at=now,
+        checkin_distance_m=distance,
         auto_closed=False,
         created_at=now,
         updated_at=now,
@@ -127,15 +185,16 @@ def check_in(principal: Principal, code_text: str) -> ServiceRecord:
     return record
 
 
-def check_out(principal: Principal, code_text: str) -> ServiceRecord:
-    activity = _activity_for(code_text)
+def check_out(principal: Principal, code_text: str, *, at: tuple[float, float] | None = None) -> ServiceRecord:
+    code = _code(code_text)
+    activity = db.session.get(Activity, code.activity_id)
     signup = _confirmed_signup(principal, activity)
     record = db.session.scalar(select(ServiceRecord).where(ServiceRecord.signup_id == signup.id).with_for_update())
     if record is None:
         raise Conflict("还没有签到，不能签退", code="not_checked_in")
     if record.status != "checked_in":
         raise Conflict("你已经签退了", code="already_checked_out")
-    _close(record, activity, clock.now(), auto=False)
+    _close(record, activity, clock.now(), auto=False, distance=_distance_on_site(principal, code, at))
     return record
 
 
@@ -154,10 +213,11 @@ def _confirmed_signup(principal: Principal, activity: Activity) -> Signup:
     return signup
 
 
-def _close(record: ServiceRecord, activity: Activity, at: datetime, *, auto: bool) -> None:
+def _close(record: ServiceRecord, activity: Activity, at: datetime, *, auto: bool, distance: int | None = None) -> None:
     before = snapshot(record)
     minutes, short = service_minutes(activity, record.checked_in_at, at)
     record.status, record.checked_out_at, record.auto_closed = "checked_out", at, auto
+    record.checkout_distance_m = distance
     record.computed_minutes, record.updated_at = minutes, clock.now()
     notes = []
     if auto:

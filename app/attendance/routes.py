@@ -15,6 +15,7 @@ from app.attendance.schemas import (
     CertificateOut,
     CertificatePath,
     CheckinCodeOut,
+    CheckinCodeQuery,
     CodeIn,
     ConfirmIn,
     CorrectIn,
@@ -65,6 +66,8 @@ def record_out(record: ServiceRecord, activity: Activity, volunteer: Volunteer |
         checked_in_at=record.checked_in_at,
         checked_out_at=record.checked_out_at,
         auto_closed=record.auto_closed,
+        checkin_distance_m=record.checkin_distance_m,
+        checkout_distance_m=record.checkout_distance_m,
         hours=_hours(record.computed_minutes),
         confirmed_hours=_hours(record.confirmed_minutes),
         review_note=record.review_note,
@@ -74,9 +77,10 @@ def record_out(record: ServiceRecord, activity: Activity, volunteer: Volunteer |
     ).model_dump(mode="json")
 
 
-def _checkin_code(type_: str, activity_id: int) -> dict:
+def _checkin_code(type_: str, activity_id: int, query: CheckinCodeQuery) -> dict:
     principal = current_principal()
-    issued = attendance.issue_code(principal, activities.get(type_, activity_id, principal))
+    activity = activities.get(type_, activity_id, principal)
+    issued = attendance.issue_code(principal, activity, at=attendance.position(query.latitude, query.longitude))
     return CheckinCodeOut(
         code=issued.code.code,
         scene=issued.scene,
@@ -90,22 +94,26 @@ def _checkin_code(type_: str, activity_id: int) -> dict:
     "/sessions/<int:id>/checkin-code", responses={200: CheckinCodeOut, 409: ErrorOut, 503: ErrorOut}, security=BEARER
 )
 @login_required("secretary", "staff")
-def session_checkin_code(path: ActivityPath):
-    """组织者手机上显示的签到码和二维码，几分钟轮换一次。"""
-    return _checkin_code("session", path.id)
+def session_checkin_code(path: ActivityPath, query: CheckinCodeQuery):
+    """组织者手机上显示的签到码和二维码，几分钟轮换一次；带上手机定位即开启现场位置核验。"""
+    return _checkin_code("session", path.id, query)
 
 
 @api.get("/needs/<int:id>/checkin-code", responses={200: CheckinCodeOut, 409: ErrorOut, 503: ErrorOut}, security=BEARER)
 @login_required("secretary", "staff")
-def need_checkin_code(path: ActivityPath):
-    return _checkin_code("need", path.id)
+def need_checkin_code(path: ActivityPath, query: CheckinCodeQuery):
+    return _checkin_code("need", path.id, query)
+
+
+def _position(body: CodeIn) -> tuple[float, float] | None:
+    return (body.location.latitude, body.location.longitude) if body.location else None
 
 
 @api.post("/checkins", responses={201: RecordOut, 403: ErrorOut, 409: ErrorOut, 422: ErrorOut}, security=BEARER)
 @login_required("volunteer")
 def check_in(body: CodeIn):
     """现场扫码签到。"""
-    record = attendance.check_in(current_principal(), body.code)
+    record = attendance.check_in(current_principal(), body.code, at=_position(body))
     return record_out(record, *attendance.get_record(record.id)[1:]), 201
 
 
@@ -113,7 +121,7 @@ def check_in(body: CodeIn):
 @login_required("volunteer")
 def check_out(body: CodeIn):
     """现场扫码签退；服务时长按计划时间内的实际时间计算。"""
-    record = attendance.check_out(current_principal(), body.code)
+    record = attendance.check_out(current_principal(), body.code, at=_position(body))
     return record_out(record, *attendance.get_record(record.id)[1:])
 
 

@@ -3,8 +3,26 @@ from pydantic import Field
 from app.core.schemas import LocalDateTime, Out, Schema
 
 
+class Location(Schema):
+    """A phone's position from wx.getLocation (GCJ-02, as WeChat gives it)."""
+
+    latitude: float = Field(ge=-90, le=90)
+    longitude: float = Field(ge=-180, le=180)
+
+
 class CodeIn(Schema):
     code: str = Field(min_length=4, max_length=16, description="扫码得到的签到码")
+    location: Location | None = Field(
+        None,
+        description="志愿者手机定位；仅对另行同意提供位置信息的志愿者使用，只用于判断是否在现场，不保存",
+    )
+
+
+class CheckinCodeQuery(Schema):
+    latitude: float | None = Field(None, ge=-90, le=90, description="组织者手机定位（纬度）")
+    longitude: float | None = Field(
+        None, ge=-180, le=180, description="组织者手机定位（经度）；给出后，同意提供位置的志愿者须在附近签到签退"
+    )
 
 
 class RecordPath(Schema):
@@ -69,6 +87,8 @@ class RecordOut(Out):
     checked_in_at: LocalDateTime
     checked_out_at: LocalDateTime | None
     auto_closed: bool
+    checkin_distance_m: int | None = Field(None, description="签到时距组织者手机的距离（米）；未启用位置核验时为 null")
+    checkout_distance_m: int | None = Field(None, description="签退时距组织者手机的距离（米）")
     hours: float | None = Field(description="按签到签退计算的时长")
     confirmed_hours: float | None = Field(description="组织方确认的时长（计入累计）")
     review_note: str | None
