@@ -56,6 +56,8 @@ JOBS: list[Job] = [
     Job("activities_finish", every(minutes=5), "app.activities.operations:finish_past", misfire_grace_time=300),
     # Forgotten check-outs close at the scheduled end, marked for review.
     Job("attendance_close", every(minutes=10), "app.attendance.operations:close_forgotten", misfire_grace_time=600),
+    # Expired check-in codes let go of their QR images.
+    Job("checkin_qr_prune", every(minutes=10), "app.attendance.operations:forget_expired_qr", misfire_grace_time=600),
     # The run record is kept BOT_RUNS_KEEP_DAYS days.
     Job("job_runs_prune", cron(hour=4, minute=30), "app.core.leader:prune_runs", misfire_grace_time=3600),
 ]

@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Float, ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, CheckConstraint, Float, ForeignKey, Index, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.db import UTCDateTime, db
@@ -25,6 +25,9 @@ class CheckinCode(db.Model):
     #: volunteers who consented to share their location check in and out only near it.
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)
+    #: The QR image drawn for it (WeChat's getwxacodeunlimit, rate-limited per mini-program), kept
+    #: while the code lives so that refreshing the screen does not draw it again; emptied after.
+    qr_png: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class ServiceRecord(db.Model):

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app import wechat
@@ -87,13 +87,25 @@ def issue_code(principal: Principal, activity: Activity, *, at: tuple[float, flo
         at = _venue(activity)  # the venue does not move when the organiser's phone stops saying where it is
     if at is not None and code.latitude is None:
         code.latitude, code.longitude = at
-    db.session.flush()
     scene = f"c={code.code}"  # WeChat allows at most 32 characters of scene
-    try:
-        png = wechat.gateway().wxa_code(scene, CHECKIN_PAGE)
-    except wechat.WeChatError:
-        raise ServiceUnavailable("暂时无法生成签到小程序码，请稍后刷新", code="wechat_unavailable") from None
-    return IssuedCode(code, scene, png)
+    if code.qr_png is None:
+        try:
+            code.qr_png = wechat.gateway().wxa_code(scene, CHECKIN_PAGE)
+        except wechat.WeChatError:
+            raise ServiceUnavailable("暂时无法生成签到小程序码，请稍后刷新", code="wechat_unavailable") from None
+    db.session.flush()
+    return IssuedCode(code, scene, code.qr_png)
+
+
+def forget_expired_qr(now: datetime | None = None) -> int:
+    """Expired codes let go of their images (the bot runs this); the codes stay, for the record."""
+    result = db.session.execute(
+        update(CheckinCode)
+        .where(CheckinCode.expires_at <= (now or clock.now()), CheckinCode.qr_png.is_not(None))
+        .values(qr_png=None)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount
 
 
 def _require_checkin_window(activity: Activity, *, grace: timedelta = timedelta(0)) -> None:

@@ -8,6 +8,7 @@ import pytest
 
 from app.attendance.operations import CHECKIN_PAGE
 from app.core import clock
+from app.extensions import db
 from tests.attendance.helpers import END, OTHER_COUNTY_VILLAGE, OTHER_VILLAGE, START, VILLAGE, assert_error, at
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -153,3 +154,30 @@ def test_when_wechat_cannot_draw_the_code_the_organiser_is_told_to_retry(
     clock.freeze(at(8, 19, 20))
     response = wechat_api.as_(site.secretary).get(f"/sessions/{site.session}/checkin-code")
     assert_error(response, 503, "wechat_unavailable")
+
+
+def test_refreshing_the_screen_does_not_ask_wechat_to_draw_the_code_again(site, wechat_api, fake_wechat, wechat_token):
+    path = f"/sessions/{site.session}/checkin-code"
+    clock.freeze(at(8, 19, 20))
+    first = wechat_api.as_(site.secretary).get(path).json
+    clock.freeze(at(8, 19, 21))
+    again = wechat_api.as_(site.secretary).get(path).json
+    assert (again["code"], again["qr_png_base64"]) == (first["code"], first["qr_png_base64"])
+    assert len(fake_wechat.calls_to("wxa/getwxacodeunlimit")) == 1
+    clock.freeze(at(8, 19, 22, 31))  # past half the code's life: a fresh code, drawn once
+    fresh = wechat_api.as_(site.secretary).get(path).json
+    assert fresh["code"] != first["code"] and decode_qr(base64.b64decode(fresh["qr_png_base64"])) == [fresh["scene"]]
+    assert len(fake_wechat.calls_to("wxa/getwxacodeunlimit")) == 2
+
+
+def test_expired_codes_let_go_of_their_images_and_still_refuse_scans(app, site):
+    from app.attendance import operations as attendance
+
+    volunteer = site.volunteer()
+    code = site.code(at(8, 19, 20))
+    with app.app_context():
+        assert attendance.forget_expired_qr(at(8, 19, 22)) == 0
+        assert attendance.forget_expired_qr(at(8, 19, 23)) == 1
+        db.session.commit()
+    clock.freeze(at(8, 19, 24))
+    assert_error(site.api.as_(volunteer).post("/checkins", {"code": code}), 422, "checkin_code_expired", "code")
