@@ -58,6 +58,13 @@ JOBS: list[Job] = [
     Job("attendance_close", every(minutes=10), "app.attendance.operations:close_forgotten", misfire_grace_time=600),
     # Expired check-in codes let go of their QR images.
     Job("checkin_qr_prune", every(minutes=10), "app.attendance.operations:forget_expired_qr", misfire_grace_time=600),
+    # Failed staff logins (by the name tried) are forgotten after a day.
+    Job(
+        "login_failures_prune",
+        cron(hour=4, minute=40),
+        "app.accounts.operations:forget_old_login_failures",
+        misfire_grace_time=3600,
+    ),
     # The run record is kept BOT_RUNS_KEEP_DAYS days.
     Job("job_runs_prune", cron(hour=4, minute=30), "app.core.leader:prune_runs", misfire_grace_time=3600),
 ]

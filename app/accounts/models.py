@@ -38,9 +38,19 @@ class StaffAccount(db.Model):
     totp_secret: Mapped[str | None] = mapped_column(EncryptedString(255))
     #: The TOTP time step of the last code accepted: each code logs in once, and none older after it.
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
-    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class LoginFailure(db.Model):
+    """Failed staff logins by the username tried, whether or not such an account exists: a name
+    nobody has locks exactly like a real one, so the answers do not tell which names are real."""
+
+    __tablename__ = "login_failures"
+
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    last_failed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Secretary(db.Model):

@@ -7,12 +7,13 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from pyotp.utils import strings_equal
-from sqlalchemy import or_, select, update
+from sqlalchemy import case, delete, or_, select, update
 
 from app import wechat
-from app.accounts.models import Secretary, StaffAccount, User
+from app.accounts.models import LoginFailure, Secretary, StaffAccount, User
 from app.core import audit, auth, clock
 from app.core.access import Principal, require_staff_over
+from app.core.db import insert_ignoring_conflicts
 from app.core.errors import (
     AppError,
     Conflict,
@@ -112,7 +113,6 @@ def create_staff(
         password_hash=passwords.hash(password),
         region_code=region_code,
         totp_secret=pyotp.random_base32() if with_totp else None,
-        failed_attempts=0,
         created_at=now,
     )
     db.session.add(account)
@@ -127,31 +127,52 @@ def create_staff(
 
 
 def staff_login(username: str, password: str, totp: str | None) -> tuple[str, User]:
-    """Same answer for unknown user and wrong password; lock-out after repeated failures."""
+    """One answer for an unknown name and a wrong password; lock-out by the name tried, real or not."""
     config = current_app.config
     now = clock.now()
+    locked_until = db.session.scalar(select(LoginFailure.locked_until).where(LoginFailure.username == username))
+    if locked_until and locked_until > now:
+        minutes = max(1, int((locked_until - now).total_seconds() // 60) + 1)
+        raise TooManyRequests(f"登录失败次数过多，账号已锁定，请 {minutes} 分钟后再试", code="account_locked")
     account = db.session.scalar(select(StaffAccount).where(StaffAccount.username == username))
     if account is None:
         passwords.hash(password)  # spend the same time as a real check
+    if account is None or not _password_ok(account, password) or not _totp_ok(account, totp, now):
+        _count_failure(username, now)
+        db.session.commit()  # the count must survive the error response's rollback
         raise Unauthenticated("用户名或密码错误", code="invalid_credentials")
-    if account.locked_until and account.locked_until > now:
-        minutes = max(1, int((account.locked_until - now).total_seconds() // 60) + 1)
-        raise TooManyRequests(f"登录失败次数过多，账号已锁定，请 {minutes} 分钟后再试", code="account_locked")
-    if not _password_ok(account, password) or not _totp_ok(account, totp, now):
-        account.failed_attempts += 1
-        if account.failed_attempts >= config["STAFF_LOCKOUT_FAILURES"]:
-            account.locked_until = now + timedelta(minutes=config["STAFF_LOCKOUT_MINUTES"])
-            account.failed_attempts = 0
-        # The failure count must survive the error response's rollback.
-        db.session.commit()
-        raise Unauthenticated("用户名或密码错误", code="invalid_credentials")
-    account.failed_attempts = 0
-    account.locked_until = None
+    db.session.execute(delete(LoginFailure).where(LoginFailure.username == username))
     user = db.session.get(User, account.user_id)
     user.last_login_at = now
     if passwords.check_needs_rehash(account.password_hash):
         account.password_hash = passwords.hash(password)
     return auth.issue_token(user.id, "staff", config["TOKEN_TTL_STAFF"]), user
+
+
+def _count_failure(username: str, now) -> None:
+    """One more failure for the name (a row made on the first); enough of them lock it for a while."""
+    config = current_app.config
+    db.session.execute(
+        insert_ignoring_conflicts(LoginFailure).values(username=username, failures=0, last_failed_at=now)
+    )
+    failures = LoginFailure.failures + 1
+    locks = failures >= config["STAFF_LOCKOUT_FAILURES"]
+    db.session.execute(
+        update(LoginFailure)
+        .where(LoginFailure.username == username)
+        .values(
+            failures=case((locks, 0), else_=failures),
+            locked_until=case((locks, now + timedelta(minutes=config["STAFF_LOCKOUT_MINUTES"])), else_=None),
+            last_failed_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+def forget_old_login_failures(now=None) -> int:
+    """Failures and lock-outs a day past are forgotten (the bot runs this; unknown names pile up otherwise)."""
+    cutoff = (now or clock.now()) - timedelta(days=1)
+    return db.session.execute(delete(LoginFailure).where(LoginFailure.last_failed_at < cutoff)).rowcount
 
 
 def _password_ok(account: StaffAccount, password: str) -> bool:

@@ -129,3 +129,29 @@ def test_a_code_from_the_neighbouring_step_is_accepted_for_clock_drift(api, staf
     secret = staff_account(with_totp=True)
     assert login(api, totp=pyotp.TOTP(secret).at(START - timedelta(seconds=30))).status_code == 200
     assert_error(login(api, totp=pyotp.TOTP(secret).at(START - timedelta(seconds=60))), 401, "invalid_credentials")
+
+
+def test_a_name_nobody_has_locks_exactly_like_a_real_one(app, api, staff_account, monkeypatch):
+    """Otherwise five guesses would tell which staff usernames exist."""
+    monkeypatch.setitem(app.config, "STAFF_LOGIN_RATE_LIMIT", "100 per minute")
+    clock.freeze(START)
+    staff_account()
+    for name in ("clerk", "nobody-here"):
+        for _ in range(app.config["STAFF_LOCKOUT_FAILURES"]):
+            assert_error(login(api, username=name, password="guess-guess-guess"), 401, "invalid_credentials")
+    real, unknown = login(api, username="clerk"), login(api, username="nobody-here")
+    assert_error(real, 429, "account_locked")
+    assert (real.status_code, real.json) == (unknown.status_code, unknown.json)
+
+
+def test_failures_are_forgotten_after_a_day(app, api, staff_account):
+    clock.freeze(START)
+    staff_account()
+    for _ in range(app.config["STAFF_LOCKOUT_FAILURES"] - 1):
+        login(api, password="guess-guess-guess")
+    with app.app_context():
+        assert accounts.forget_old_login_failures(START + timedelta(hours=23)) == 0
+        assert accounts.forget_old_login_failures(START + timedelta(days=1, seconds=1)) == 1
+        db.session.commit()
+    assert_error(login(api, password="guess-guess-guess"), 401, "invalid_credentials")
+    assert login(api).status_code == 200  # one failure since: far from a lock-out
