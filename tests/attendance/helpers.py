@@ -1,15 +1,14 @@
 """A village with a scheduled activity, and the steps volunteers and organisers take on site."""
 
-import re
 from datetime import datetime
 
 from app.core import clock
 from app.core.clock import SERVICE_ZONE
+from tests.contract import assert_error  # noqa: F401  (the tests import them from here)
 
 VILLAGE = "140105001001"
 OTHER_VILLAGE = "140105001002"  # same county
 OTHER_COUNTY_VILLAGE = "140106001001"
-CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
 
 def at(day: int, hour: int, minute: int = 0, second: int = 0) -> datetime:
@@ -17,17 +16,6 @@ def at(day: int, hour: int, minute: int = 0, second: int = 0) -> datetime:
 
 
 START, END = at(8, 19, 30), at(8, 21, 30)
-
-
-def assert_error(response, status: int, code: str, *fields: str) -> dict:
-    """The contract's error shape with a Chinese message, and the named fields."""
-    assert response.status_code == status, response.get_data(as_text=True)
-    error = response.json["error"]
-    assert error["code"] == code, error
-    assert CHINESE.search(error["message"]), error
-    for name in fields:
-        assert name in error["fields"], error
-    return error
 
 
 class Site:

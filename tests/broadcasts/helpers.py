@@ -15,6 +15,7 @@ from app.core.clock import SERVICE_ZONE
 from app.extensions import db
 from app.notify.models import Allowance, Message
 from config.templates import templates
+from tests.contract import assert_error, created  # noqa: F401  (the tests import them from here)
 
 VILLAGE = "140105001001"  # 小店村, county 140105
 NEIGHBOUR = "140105001002"  # 西温庄村, the same county
@@ -71,21 +72,6 @@ def broadcast_body(**audience) -> dict:
 
 def post(api, token, body: dict):
     return api.as_(token).post("/broadcasts", body)
-
-
-def created(response) -> dict:
-    assert response.status_code == 201, response.json
-    return response.json
-
-
-def assert_error(response, status: int, code: str, *fields: str) -> dict:
-    assert response.status_code == status, response.json
-    error = response.json["error"]
-    assert error["code"] == code, error
-    assert error["message"] and not error["message"].isascii(), error
-    for name in fields:
-        assert name in error["fields"], error
-    return error
 
 
 def inbox_titles(api, person: Person) -> list[str]:

@@ -16,6 +16,7 @@ from app.core.audit import AuditEntry
 from app.core.clock import SERVICE_ZONE
 from app.extensions import db
 from app.notify.models import Message
+from tests.contract import assert_error, created  # noqa: F401  (the tests import them from here)
 
 VILLAGE = "140105001001"  # 小店村, county 140105
 NEIGHBOUR = "140105001002"  # 西温庄村, the same county
@@ -126,22 +127,6 @@ def need_body(**overrides) -> dict:
         "slots": 2,
     }
     return {**body, **overrides}
-
-
-def created(response) -> dict:
-    assert response.status_code == 201, response.json
-    return response.json
-
-
-def assert_error(response, status: int, code: str, *fields: str) -> dict:
-    """The contract's error shape, a Chinese message, and the fields it names."""
-    assert response.status_code == status, response.json
-    error = response.json["error"]
-    assert error["code"] == code, error
-    assert error["message"] and not error["message"].isascii(), error
-    for name in fields:
-        assert name in error["fields"], error
-    return error
 
 
 def inbox(api, token) -> list[dict]:

@@ -1,33 +1,19 @@
 """Small helpers for tests that handle personal data."""
 
 import json
-import re
 
 from sqlalchemy import text
 
 from app.extensions import db
+from tests.contract import assert_error  # noqa: F401  (the tests import them from here)
 
 _WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 _CHECK = "10X98765432"
-CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
 
 def id_number(body: str = "14010519900307123") -> str:
     """A resident ID number with a correct GB 11643 check character for its 17-digit body."""
     return body + _CHECK[sum(int(d) * w for d, w in zip(body, _WEIGHTS, strict=True)) % 11]
-
-
-def assert_error(response, status: int, code: str, *fields: str) -> dict:
-    """The contract's error shape, a Chinese message, and the named fields (each with a Chinese note)."""
-    assert response.status_code == status, response.get_data(as_text=True)
-    error = response.json["error"]
-    assert set(error) == {"code", "message", "fields"}
-    assert error["code"] == code, error
-    assert CHINESE.search(error["message"]), error
-    for name in fields:
-        assert name in error["fields"], error
-        assert CHINESE.search(error["fields"][name]), error
-    return error
 
 
 def database_text() -> str:
