@@ -7,6 +7,9 @@ RULES = {
     "SERIES_WINDOW_WEEKS": 8,
     # A series may not run longer than this many days from its first occurrence.
     "SERIES_MAX_DAYS": 400,
+    # One materialisation of a series creates at most this many occurrences (a daily series over the
+    # window needs 57); the rest come on the next run.
+    "SERIES_MAX_PER_RUN": 100,
     # Check-in codes rotate: each is valid this many seconds after it is shown.
     "CHECKIN_CODE_TTL_SECONDS": 180,
     # Check-in opens this many minutes before the start.

@@ -51,6 +51,11 @@ class BaseConfig:
 
     STAFF_LOGIN_RATE_LIMIT = _env("STAFF_LOGIN_RATE_LIMIT", "10 per minute")
     WECHAT_LOGIN_RATE_LIMIT = _env("WECHAT_LOGIN_RATE_LIMIT", "30 per minute")
+    # "That phone number is taken" answers, which would let anyone logged in probe who is registered.
+    PHONE_TAKEN_LIMIT_PER_USER = _env("PHONE_TAKEN_LIMIT_PER_USER", "5 per hour")
+    PHONE_TAKEN_LIMIT_PER_CLIENT = _env("PHONE_TAKEN_LIMIT_PER_CLIENT", "30 per hour")
+    # 429 answers say when to try again (Retry-After), with the X-RateLimit-* headers.
+    RATELIMIT_HEADERS_ENABLED = True
     STAFF_LOCKOUT_FAILURES = _env_int("STAFF_LOCKOUT_FAILURES", 5)
     STAFF_LOCKOUT_MINUTES = _env_int("STAFF_LOCKOUT_MINUTES", 15)
 

@@ -133,7 +133,11 @@ def staff_login(username: str, password: str, totp: str | None) -> tuple[str, Us
     locked_until = db.session.scalar(select(LoginFailure.locked_until).where(LoginFailure.username == username))
     if locked_until and locked_until > now:
         minutes = max(1, int((locked_until - now).total_seconds() // 60) + 1)
-        raise TooManyRequests(f"登录失败次数过多，账号已锁定，请 {minutes} 分钟后再试", code="account_locked")
+        raise TooManyRequests(
+            f"登录失败次数过多，账号已锁定，请 {minutes} 分钟后再试",
+            code="account_locked",
+            retry_after=int((locked_until - now).total_seconds()) + 1,
+        )
     account = db.session.scalar(select(StaffAccount).where(StaffAccount.username == username))
     if account is None:
         passwords.hash(password)  # spend the same time as a real check

@@ -1,6 +1,6 @@
 from pydantic import Field
 
-from app.core.schemas import LocalDateTime, Out, Schema
+from app.core.schemas import Id, LocalDateTime, Out, Params, Schema
 from app.regions.schemas import RegionCode
 
 
@@ -28,12 +28,12 @@ class LoginOut(Out):
 
 
 class SecretaryIn(Schema):
-    user_id: int = Field(gt=0)
+    user_id: Id
     village: RegionCode
 
 
-class SecretaryPath(Schema):
-    user_id: int = Field(gt=0)
+class SecretaryPath(Params):
+    user_id: Id
 
 
 class SecretaryOut(Out):

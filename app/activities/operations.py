@@ -245,7 +245,12 @@ def materialize(series: Series, until: datetime) -> int:
     existing = set(db.session.scalars(select(Activity.occurrence_start).where(Activity.series_id == series.id)))
     now = clock.now()
     added = []
-    for start in recurrence.occurrences(rule, series.materialized_until, until):
+    # However the rule reads, one run creates a bounded number; a capped run resumes where it stopped.
+    limit = current_app.config["SERIES_MAX_PER_RUN"]
+    starts = recurrence.occurrences(rule, series.materialized_until, until, limit=limit)
+    if len(starts) == limit:
+        until = starts[-1] + timedelta(seconds=1)
+    for start in starts:
         if start in existing or start <= now:
             continue
         added.append(
@@ -269,6 +274,12 @@ def materialize(series: Series, until: datetime) -> int:
     for activity in added:
         audit.record("create", activity.type, activity.id, after=snapshot(activity), region_code=activity.village_code)
     return len(added)
+
+
+def series_total(series_id: int) -> int:
+    """How many occurrences the series has in all, materialised or not."""
+    series = db.session.get_one(Series, series_id)
+    return recurrence.total(recurrence.parse(series.rule, series.first_starts_at, max_days=10**6))
 
 
 def extend_all_series(now: datetime | None = None) -> int:

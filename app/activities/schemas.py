@@ -2,10 +2,10 @@
 
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, Field, field_validator
+from pydantic import Field, field_validator
 
 from app.activities.models import STATUSES
-from app.core.schemas import LocalDateTime, Out, Schema
+from app.core.schemas import Id, LocalDateTime, Moment, Out, Params, Schema
 from app.regions.schemas import RegionCode
 
 Title = Annotated[str, Field(min_length=2, max_length=40, description="标题")]
@@ -18,15 +18,15 @@ Reason = Annotated[str, Field(min_length=2, max_length=200)]
 Status = Literal[STATUSES]  # type: ignore[valid-type]
 
 
-class ActivityPath(Schema):
-    id: int = Field(gt=0)
+class ActivityPath(Params):
+    id: Id
 
 
-class ListQuery(Schema):
+class ListQuery(Params):
     region: RegionCode | None = Field(None, description="区划代码：该区划及其下级")
     status: Status | None = None
-    starts_from: AwareDatetime | None = Field(None, alias="from", description="开始时间不早于")
-    starts_to: AwareDatetime | None = Field(None, alias="to", description="开始时间早于")
+    starts_from: Moment | None = Field(None, alias="from", description="开始时间不早于")
+    starts_to: Moment | None = Field(None, alias="to", description="开始时间早于")
     limit: int = Field(50, ge=1, le=200)
 
 

@@ -1,6 +1,6 @@
 from pydantic import Field
 
-from app.core.schemas import LocalDateTime, Out, Schema
+from app.core.schemas import Id, LocalDateTime, Out, Params, Schema
 
 
 class Location(Schema):
@@ -18,26 +18,29 @@ class CodeIn(Schema):
     )
 
 
-class CheckinCodeQuery(Schema):
-    latitude: float | None = Field(None, ge=-90, le=90, description="组织者手机定位（纬度）")
+class CheckinCodeQuery(Params):
+    latitude: float | None = Field(None, ge=-90, le=90, description="组织者手机定位（纬度），须与 longitude 同时给出")
     longitude: float | None = Field(
-        None, ge=-180, le=180, description="组织者手机定位（经度）；给出后，同意提供位置的志愿者须在附近签到签退"
+        None,
+        ge=-180,
+        le=180,
+        description="组织者手机定位（经度），须与 latitude 同时给出；给出后，同意提供位置的志愿者须在附近签到签退",
     )
 
 
-class RecordPath(Schema):
-    id: int = Field(gt=0)
+class RecordPath(Params):
+    id: Id
 
 
-class ActivityQuery(Schema):
-    activity: int = Field(gt=0, description="需求或活动的 id")
+class ActivityQuery(Params):
+    activity: Id = Field(description="需求或活动的 id")
 
 
-class CertificatePath(Schema):
+class CertificatePath(Params):
     number: str = Field(min_length=6, max_length=24)
 
 
-class VerifyPath(Schema):
+class VerifyPath(Params):
     code: str = Field(min_length=6, max_length=16)
 
 

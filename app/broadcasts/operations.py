@@ -24,7 +24,7 @@ from app.broadcasts.schemas import BroadcastIn
 from app.core import audit, clock
 from app.core.access import Principal, covers, require_role, scope_prefix
 from app.core.db import UTCDateTime
-from app.core.errors import Conflict, InvalidInput, NotFound
+from app.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from app.extensions import db
 from app.notify.models import Allowance, Message
 from app.regions import operations as regions
@@ -46,8 +46,9 @@ OUTCOMES = {
 
 def create(principal: Principal, data: BroadcastIn) -> Broadcast:
     audience = data.audience
-    _require_staff_scope(principal, audience.region)
+    require_role(principal, "staff")
     regions.ensure_exists(audience.region, field_name="audience.region")
+    _require_staff_scope(principal, audience.region)
     now = clock.now()
     send_at = data.send_at or now
     if send_at < now:
@@ -341,6 +342,8 @@ def _staff_sees(principal: Principal, region_code: str) -> bool:
 
 
 def _require_staff_scope(principal: Principal, region_code: str) -> None:
-    require_role(principal, "staff")
+    """Regions are public, so one outside the caller's scope is named as such, not hidden."""
     if not _staff_sees(principal, region_code):
-        raise NotFound("行政区划不存在", code="region_not_found")
+        raise Forbidden(
+            "该区划不在你的管辖范围内", code="out_of_scope", fields={"audience.region": "不在你的管辖范围内"}
+        )

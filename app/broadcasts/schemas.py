@@ -2,10 +2,10 @@
 
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, AwareDatetime, Field
+from pydantic import AfterValidator, Field
 
 from app.activities.schemas import Title
-from app.core.schemas import LocalDateTime, Out, Schema
+from app.core.schemas import Id, LocalDateTime, Moment, Out, Params, Schema
 from app.regions.schemas import RegionCode
 from app.volunteers.schemas import Areas
 
@@ -33,15 +33,15 @@ class BroadcastIn(Schema):
     title: Title
     body: str = Field(min_length=1, max_length=1000, description="正文")
     audience: AudienceIn
-    send_at: AwareDatetime | None = Field(None, description="定时发送；不填则立即发送；不能早于当前时间")
+    send_at: Moment | None = Field(None, description="定时发送；不填则立即发送；不能早于当前时间")
 
 
-class BroadcastPath(Schema):
-    id: int = Field(gt=0)
+class BroadcastPath(Params):
+    id: Id
 
 
-class BroadcastQuery(Schema):
-    before_id: int | None = Field(None, gt=0, description="翻页：只返回 id 小于此值的通知")
+class BroadcastQuery(Params):
+    before_id: Id | None = Field(None, description="翻页：只返回 id 小于此值的通知")
     limit: int = Field(20, ge=1, le=100)
 
 

@@ -64,6 +64,11 @@ class TooManyRequests(AppError):
     code = "rate_limited"
     message = "请求过于频繁，请稍后再试"
 
+    def __init__(self, message: str | None = None, *, retry_after: int = 60, **kwargs: Any):
+        super().__init__(message, **kwargs)
+        #: Seconds until trying again makes sense (the Retry-After header).
+        self.retry_after = max(1, int(retry_after))
+
 
 class ServiceUnavailable(AppError):
     status = 503
@@ -96,7 +101,10 @@ def error_response(status: int, code: str, message: str, fields: dict | None = N
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(AppError)
     def _app_error(error: AppError):
-        return error_response(error.status, error.code, error.message, error.fields)
+        response = error_response(error.status, error.code, error.message, error.fields)
+        if isinstance(error, TooManyRequests):
+            response.headers["Retry-After"] = str(error.retry_after)
+        return response
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):

@@ -4,8 +4,9 @@ A secretary says "every Tuesday 19:30 for twelve weeks" as FREQ=WEEKLY;BYDAY=TU;
 first start; occurrences keep the local wall-clock time across the year.
 """
 
+import re
 from datetime import UTC, datetime, timedelta
-from itertools import islice
+from itertools import islice, takewhile
 
 from dateutil.rrule import rrule, rrulestr
 
@@ -55,15 +56,39 @@ def parse(rule: str, first_start: datetime, *, max_days: int) -> rrule:
     return _build(parts, start)
 
 
+#: The parts of an RFC 5545 RECUR value; a rule is one line of them, nothing else.
+PART_NAMES = (
+    "FREQ",
+    "UNTIL",
+    "COUNT",
+    "INTERVAL",
+    "BYSECOND",
+    "BYMINUTE",
+    "BYHOUR",
+    "BYDAY",
+    "BYMONTHDAY",
+    "BYYEARDAY",
+    "BYWEEKNO",
+    "BYMONTH",
+    "BYSETPOS",
+    "WKST",
+)
+_PART = r"(?:{names})=[A-Z0-9+,-]+".format(names="|".join(PART_NAMES))
+_RULE = re.compile(rf"(?:RRULE:)?{_PART}(?:;{_PART})*;?")
+
+
 def _parts(rule: str) -> dict[str, str]:
+    # One line of known parts: a line break would let dateutil read a second rule (a set of rules,
+    # escaping every limit checked here), and an unknown part is a typo nobody would notice.
     text = rule.strip().upper()
-    text = text.removeprefix("RRULE:")
-    parts = {}
-    for part in filter(None, text.split(";")):
-        name, sep, value = part.partition("=")
-        if not sep or not name.strip() or not value.strip():
-            raise RecurrenceError(FORMAT_HELP)
-        parts[name.strip()] = value.strip()
+    if not _RULE.fullmatch(text):
+        raise RecurrenceError(FORMAT_HELP)
+    parts: dict[str, str] = {}
+    for part in filter(None, text.removeprefix("RRULE:").split(";")):
+        name, _, value = part.partition("=")
+        if name in parts:
+            raise RecurrenceError(f"重复规则中 {name} 只能出现一次")
+        parts[name] = value
     return parts
 
 
@@ -89,16 +114,25 @@ def _local_until(value: str) -> str:
 def _build(parts: dict[str, str], start: datetime) -> rrule:
     text = ";".join(f"{name}={value}" for name, value in parts.items())
     try:
-        return rrulestr(text, dtstart=start)
+        parsed = rrulestr(text, dtstart=start, forceset=False)
     except (ValueError, TypeError, OverflowError) as exc:
         raise RecurrenceError(FORMAT_HELP) from exc
+    if not isinstance(parsed, rrule):  # never a set of rules
+        raise RecurrenceError(FORMAT_HELP)
+    return parsed
 
 
 def _wall(moment: datetime) -> datetime:
     return moment.astimezone(SERVICE_ZONE).replace(tzinfo=None)
 
 
-def occurrences(parsed: rrule, after: datetime, until: datetime) -> list[datetime]:
-    """Starts in [after, until), as aware datetimes in the service's zone."""
-    starts = parsed.between(_wall(after), _wall(until), inc=True)
-    return [start.replace(tzinfo=SERVICE_ZONE) for start in starts if start < _wall(until)]
+def occurrences(parsed: rrule, after: datetime, until: datetime, *, limit: int) -> list[datetime]:
+    """Starts in [after, until), at most `limit` of them, as aware datetimes in the service's zone."""
+    end = _wall(until)
+    starts = takewhile(lambda start: start < end, parsed.xafter(_wall(after), inc=True))
+    return [start.replace(tzinfo=SERVICE_ZONE) for start in islice(starts, limit)]
+
+
+def total(parsed: rrule) -> int:
+    """How many occurrences the whole series has (a checked rule is bounded by COUNT or UNTIL)."""
+    return sum(1 for _ in islice(parsed, MAX_COUNT * 2))

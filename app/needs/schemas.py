@@ -1,7 +1,7 @@
-from pydantic import AwareDatetime, Field, ValidationInfo, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 
 from app.activities.schemas import ActivityOut, Description, ListQuery, PatchIn, Reason, Rule, Title
-from app.core.schemas import Out, Schema
+from app.core.schemas import Moment, Out, Schema
 from app.regions.schemas import RegionCode
 from app.volunteers.schemas import AreaCode, Skills
 
@@ -11,8 +11,8 @@ class NeedIn(Schema):
     title: Title
     description: Description
     village: RegionCode = Field(description="需求所在的村（须为本人任职的村）")
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    starts_at: Moment
+    ends_at: Moment
     slots: int = Field(ge=1, le=200, description="需要的志愿者人数")
     skills: Skills = []
     recurrence: Rule | None = None
@@ -21,8 +21,8 @@ class NeedIn(Schema):
 class NeedPatch(PatchIn):
     title: Title | None = None
     description: Description | None = None
-    starts_at: AwareDatetime | None = None
-    ends_at: AwareDatetime | None = None
+    starts_at: Moment | None = None
+    ends_at: Moment | None = None
     slots: int | None = Field(None, ge=1, le=200)
 
 
@@ -32,7 +32,9 @@ class NeedQuery(ListQuery):
 
 class ReviewIn(Schema):
     approve: bool
-    reason: Reason | None = Field(None, validate_default=True, description="驳回原因（驳回时必填）")
+    reason: Reason | None = Field(
+        None, validate_default=True, description="驳回原因：approve 为 false 时必填（2–200 字）"
+    )
 
     @field_validator("reason")
     @classmethod

@@ -2,16 +2,16 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from app.core.schemas import LocalDateTime, Out, Schema
+from app.core.schemas import Id, LocalDateTime, Out, Params, Schema
 
 
-class InboxQuery(Schema):
-    before_id: int | None = Field(None, gt=0, description="翻页：只返回 id 小于此值的消息")
+class InboxQuery(Params):
+    before_id: Id | None = Field(None, description="翻页：只返回 id 小于此值的消息")
     limit: int = Field(20, ge=1, le=100)
 
 
-class MessagePath(Schema):
-    message_id: int = Field(gt=0)
+class MessagePath(Params):
+    message_id: Id
 
 
 class MessageOut(Out):

@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, WithJsonSchema
 
-from app.core.schemas import Out, Schema
+from app.core.schemas import Out, Params, Schema
 
 CODE_PATTERN = r"^([0-9]{6}|[0-9]{9}|[0-9]{12})$"
 
@@ -25,11 +25,11 @@ RegionCode = Annotated[
 ]
 
 
-class RegionQuery(Schema):
+class RegionQuery(Params):
     parent: RegionCode | None = Field(None, description="上级区划代码；不填则返回省级")
 
 
-class RegionPath(Schema):
+class RegionPath(Params):
     code: RegionCode
 
 

@@ -1,10 +1,10 @@
 from pydantic import Field
 
-from app.core.schemas import Out, Schema
+from app.core.schemas import Id, Out, Params
 
 
-class SignupPath(Schema):
-    id: int = Field(gt=0, description="报名记录 id")
+class SignupPath(Params):
+    id: Id = Field(description="报名记录 id")
 
 
 class CantComeOut(Out):

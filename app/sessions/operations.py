@@ -9,8 +9,9 @@ from app.extensions import db
 from app.sessions.schemas import SessionIn
 
 
-def schedule(principal: Principal, data: SessionIn) -> tuple[Activity, int]:
-    """The session (the first, for a series) and how many occurrences now exist."""
+def schedule(principal: Principal, data: SessionIn) -> tuple[Activity, int, int]:
+    """The session (the first, for a series), how many occurrences exist now, and how many the
+    series will have in all (the rest are created as the window moves)."""
     draft = activities.Draft(
         type="session",
         village=data.village,
@@ -26,6 +27,6 @@ def schedule(principal: Principal, data: SessionIn) -> tuple[Activity, int]:
     )
     session = activities.create(principal, draft)
     if session.series_id is None:
-        return session, 1
+        return session, 1, 1
     count = db.session.scalar(select(func.count()).select_from(Activity).where(Activity.series_id == session.series_id))
-    return session, count
+    return session, count or 0, activities.series_total(session.series_id)

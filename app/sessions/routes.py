@@ -45,8 +45,8 @@ def _columns(activity: Activity) -> dict:
 @login_required("secretary")
 def schedule(body: SessionIn):
     """村团支部书记安排夜校或讲习所；可带 RFC 5545 重复规则（如每周二，全年）。"""
-    session, occurrences = operations.schedule(current_principal(), body)
-    return {**session_out(session), "occurrences": occurrences}, 201
+    session, occurrences, total = operations.schedule(current_principal(), body)
+    return {**session_out(session), "occurrences": occurrences, "series_total": total}, 201
 
 
 @api.get("/sessions", responses={200: SessionList})

@@ -1,9 +1,9 @@
 from typing import Literal
 
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
 from app.activities.schemas import ActivityOut, Description, ListQuery, PatchIn, Rule, Title
-from app.core.schemas import Out, Schema
+from app.core.schemas import Moment, Out, Schema
 from app.regions.schemas import RegionCode
 from config.catalog import SESSION_KINDS, SESSION_TOPICS
 
@@ -17,8 +17,8 @@ class SessionIn(Schema):
     title: Title
     description: Description = ""
     village: RegionCode = Field(description="举办的村（须为本人任职的村）")
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    starts_at: Moment
+    ends_at: Moment
     capacity: int = Field(ge=1, le=1000, description="座位数")
     recurrence: Rule | None = None
 
@@ -26,8 +26,8 @@ class SessionIn(Schema):
 class SessionPatch(PatchIn):
     title: Title | None = None
     description: Description | None = None
-    starts_at: AwareDatetime | None = None
-    ends_at: AwareDatetime | None = None
+    starts_at: Moment | None = None
+    ends_at: Moment | None = None
     capacity: int | None = Field(None, ge=1, le=1000)
 
 
@@ -48,4 +48,5 @@ class SessionList(Out):
 
 
 class SessionCreated(SessionOut):
-    occurrences: int = Field(description="本次创建的场次数（含重复系列已生成的场次）")
+    occurrences: int = Field(description="现已生成的场次数（重复系列只提前生成若干周，其余随时间推移陆续生成）")
+    series_total: int = Field(description="整个系列的场次总数（不重复时为 1）")

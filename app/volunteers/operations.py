@@ -231,7 +231,9 @@ def _set_phone(volunteer: Volunteer, phone: str | None) -> None:
         and digest != volunteer.phone_hash
         and db.session.scalar(select(Volunteer.id).where(Volunteer.phone_hash == digest))
     ):
-        raise Conflict("该手机号已被其他志愿者使用", code="phone_taken", fields={"phone": "已被使用"})
+        raise Conflict(  # says nothing of who holds the number
+            "该手机号无法使用，请核对后重试或换一个号码", code="phone_taken", fields={"phone": "无法使用此号码"}
+        )
     volunteer.phone, volunteer.phone_hash = phone, digest
 
 

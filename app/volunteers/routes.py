@@ -1,7 +1,10 @@
+from flask import Response, current_app
+from flask_limiter.util import get_remote_address
 from flask_openapi3 import APIBlueprint, Tag
 
 from app.core.auth import current_principal, login_required
 from app.core.schemas import BLUEPRINT_RESPONSES, ErrorOut
+from app.extensions import limiter
 from app.volunteers import operations
 from app.volunteers.models import Volunteer
 from app.volunteers.schemas import (
@@ -26,6 +29,34 @@ api = APIBlueprint(
 )
 
 BEARER = [{"bearer": []}]
+
+
+def _phone_refused(response: Response) -> bool:
+    """Only answers that a phone number is taken count: they are what a number prober collects."""
+    return (
+        response.status_code == 409
+        and (response.get_json(silent=True) or {}).get("error", {}).get("code") == "phone_taken"
+    )
+
+
+def _caller() -> str:
+    principal = current_principal()
+    return f"user:{principal.user_id}" if principal else get_remote_address()
+
+
+# Registration and profile changes share the allowance, per user and per client address.
+_phone_guesses_per_user = limiter.shared_limit(
+    lambda: current_app.config["PHONE_TAKEN_LIMIT_PER_USER"],
+    scope="phone_taken_user",
+    key_func=_caller,
+    deduct_when=_phone_refused,
+)
+_phone_guesses_per_client = limiter.shared_limit(
+    lambda: current_app.config["PHONE_TAKEN_LIMIT_PER_CLIENT"],
+    scope="phone_taken_client",
+    key_func=get_remote_address,
+    deduct_when=_phone_refused,
+)
 
 
 def profile(volunteer: Volunteer) -> dict:
@@ -65,7 +96,9 @@ def privacy_policy():
     return PolicyOut(version=PRIVACY_POLICY_VERSION, title="青年志愿者服务平台隐私政策").model_dump()
 
 
-@api.post("/volunteers/me", responses={201: VolunteerOut, 409: ErrorOut, 422: ErrorOut}, security=BEARER)
+@api.post("/volunteers/me", responses={201: VolunteerOut, 409: ErrorOut, 429: ErrorOut}, security=BEARER)
+@_phone_guesses_per_user
+@_phone_guesses_per_client
 @login_required()
 def register(body: VolunteerIn):
     """注册成为志愿者；手机号、身份证号在所有响应中脱敏。"""
@@ -78,7 +111,11 @@ def read_profile():
     return profile(operations.get_own(current_principal()))
 
 
-@api.patch("/volunteers/me", responses={200: VolunteerOut, 404: ErrorOut, 422: ErrorOut}, security=BEARER)
+@api.patch(
+    "/volunteers/me", responses={200: VolunteerOut, 404: ErrorOut, 409: ErrorOut, 429: ErrorOut}, security=BEARER
+)
+@_phone_guesses_per_user
+@_phone_guesses_per_client
 @login_required()
 def change_profile(body: VolunteerPatch):
     return profile(operations.update(current_principal(), body))

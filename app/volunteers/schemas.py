@@ -2,11 +2,11 @@ import re
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, PlainSerializer, model_validator
+from pydantic import AfterValidator, Field, PlainSerializer, WithJsonSchema, model_validator
 
 from app.core import clock
 from app.core.crypto import mask_id_number, mask_phone
-from app.core.schemas import ClockTime, LocalDateTime, Out, Schema
+from app.core.schemas import ClockTime, LocalDateTime, Out, Params, Schema
 from app.regions.schemas import RegionCode
 from config.catalog import AREAS
 
@@ -50,7 +50,11 @@ def _distinct(values: list) -> list:
     return values
 
 
-Phone = Annotated[str, AfterValidator(_mainland_mobile)]
+Phone = Annotated[
+    str,
+    AfterValidator(_mainland_mobile),
+    WithJsonSchema({"type": "string", "pattern": f"^{MOBILE.pattern}$", "description": "中国大陆手机号（11 位）"}),
+]
 IdNumber = Annotated[str, AfterValidator(_resident_id)]
 MaskedPhone = Annotated[str | None, PlainSerializer(mask_phone, return_type=str | None)]
 MaskedIdNumber = Annotated[str | None, PlainSerializer(mask_id_number, return_type=str | None)]
@@ -139,7 +143,7 @@ class AreaList(Out):
     items: list[AreaOut]
 
 
-class AreaPath(Schema):
+class AreaPath(Params):
     area: AreaCode
 
 

@@ -14,9 +14,10 @@ from tests.broadcasts.helpers import (
 )
 
 
-def test_a_region_outside_the_staff_members_scope_is_not_found(api, build, county, education_team):
+def test_a_region_outside_the_staff_members_scope_is_named_out_of_scope(api, build, county, education_team):
     for region in ("140106", ELSEWHERE, "140100", "140000"):
-        assert_error(post(api, county, broadcast_body(region=region)), 404, "region_not_found")
+        assert_error(post(api, county, broadcast_body(region=region)), 403, "out_of_scope", "audience.region")
+    assert_error(post(api, county, broadcast_body(region="140105009009")), 422, "validation_failed", "audience.region")
     assert inbox_titles(api, education_team["other_county_teacher"]) == []
 
 
