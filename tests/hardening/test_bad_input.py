@@ -269,3 +269,17 @@ def test_the_document_states_the_rules_the_schemas_enforce(api):
     assert "approve 为 false 时必填" in schemas["ReviewIn"]["properties"]["reason"]["description"]
     start = schemas["SessionIn"]["properties"]["starts_at"]
     assert start["format"] == "date-time"
+
+
+def test_one_materialisation_creates_a_bounded_number_and_the_next_run_goes_on(app, api, secretary):
+    app.config["SERIES_MAX_PER_RUN"] = 3
+    try:
+        series = created(api.as_(secretary).post("/sessions", session_body(recurrence="FREQ=DAILY;COUNT=10")))
+        assert (series["occurrences"], series["series_total"]) == (3, 10)
+        result = app.test_cli_runner().invoke(args=["activities", "extend"])
+        assert result.exit_code == 0, result.output
+    finally:
+        app.config["SERIES_MAX_PER_RUN"] = 100
+    listed = api.as_(secretary).get("/sessions", limit=200).json["items"]
+    starts = sorted(s["starts_at"] for s in listed if s["series_id"] == series["series_id"])
+    assert len(starts) == 6 and len(set(starts)) == 6
