@@ -29,6 +29,9 @@ class Job:
     function: str
     #: How late (seconds) a run may still start; a run later than this is skipped, the next one catches up.
     misfire_grace_time: int
+    #: Run at once when a bot gains the lease (its next scheduled run, started early), instead of
+    #: waiting for the schedule: what everything else depends on (the token, the outbox).
+    run_on_lead: bool = False
 
 
 def every(*, seconds: int = 0, minutes: int = 0, hours: int = 0) -> IntervalTrigger:
@@ -43,9 +46,15 @@ def cron(**fields) -> CronTrigger:
 JOBS: list[Job] = [
     # The outbox: push what is due by WeChat (retries are rows with a next-attempt time), batch after
     # batch while there is more (bots.tasks wraps app.notify.sender:send_due).
-    Job("outbox_send", every(seconds=5), "bots.tasks:send_outbox", misfire_grace_time=30),
-    # The one access-token refresher: renews ahead of expiry; nobody else fetches a token.
-    Job("wechat_token", every(minutes=1), "app.wechat.token:refresh_if_needed", misfire_grace_time=60),
+    Job("outbox_send", every(seconds=5), "bots.tasks:send_outbox", misfire_grace_time=30, run_on_lead=True),
+    # The access-token refresher: renews ahead of expiry (callers refresh only a token WeChat refused).
+    Job(
+        "wechat_token",
+        every(minutes=1),
+        "app.wechat.token:refresh_if_needed",
+        misfire_grace_time=60,
+        run_on_lead=True,
+    ),
     # Staff broadcasts whose send_at has come: resolve the audience into the outbox.
     Job("broadcasts_due", every(seconds=15), "app.broadcasts.operations:resolve_due", misfire_grace_time=60),
     # Reminders before sign-ups (24 h, 2 h) and the secretaries' digest the evening before.

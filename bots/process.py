@@ -3,9 +3,13 @@
 The main thread keeps the lease (renewing it every BOT_LEASE_RENEW_SECONDS); APScheduler's
 background thread fires the jobs into a thread pool. On gaining the lease the jobs are added, each
 starting from its latest scheduled time still inside its misfire grace, so a run the old leader
-missed just before dying still happens (and one it did run is skipped by its job_runs row). On
-losing the lease the jobs are removed; a run in progress finishes. stop() lets running jobs finish,
-keeps the lease meanwhile, then releases it so a standby takes over at once.
+missed just before dying still happens (and one it did run is skipped by its job_runs row). Jobs
+marked `run_on_lead` (the token refresher, the sender) do not wait for the schedule, nor risk a
+catch-up at the very edge of its grace: their next scheduled run starts at once, recorded under its
+scheduled time like any other (a bot that still believes it leads skips it), and the schedule goes
+on from the run after it. On losing the lease the jobs are removed; a run in progress finishes.
+stop() lets running jobs finish, keeps the lease meanwhile, then releases it so a standby takes
+over at once.
 """
 
 import logging
@@ -14,6 +18,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED
+from apscheduler.executors.base import MaxInstancesReachedError
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from app.core import leader
@@ -42,8 +47,9 @@ class Bot:
         self.renew_seconds = renew_seconds
         self.leading = False
         self._stop = threading.Event()
+        self._executor = runner.RecordingExecutor(workers)
         self.scheduler = BackgroundScheduler(
-            executors={"default": runner.RecordingExecutor(workers)},
+            executors={"default": self._executor},
             job_defaults={"coalesce": True, "max_instances": 1},
             timezone=SERVICE_ZONE,
         )
@@ -98,9 +104,15 @@ class Bot:
 
     def _lead(self) -> None:
         now = datetime.now(UTC)
+        at_once = []
         for job, function in self.jobs:
-            first = job.trigger.get_next_fire_time(None, now - timedelta(seconds=job.misfire_grace_time))
-            self.scheduler.add_job(
+            # A run_on_lead job's next scheduled run starts now rather than then; the schedule follows.
+            first = job.trigger.get_next_fire_time(None, now) if job.run_on_lead else None
+            if first is not None:
+                following = job.trigger.get_next_fire_time(first, first)
+            else:
+                following = job.trigger.get_next_fire_time(None, now - timedelta(seconds=job.misfire_grace_time))
+            scheduled = self.scheduler.add_job(
                 self._run,
                 trigger=job.trigger,
                 args=(job, function),
@@ -109,11 +121,23 @@ class Bot:
                 misfire_grace_time=job.misfire_grace_time,
                 coalesce=True,
                 max_instances=1,
-                next_run_time=first,
+                next_run_time=following,
                 replace_existing=True,
             )
+            if first is not None:
+                at_once.append((scheduled, first))
         self.leading = True
         log.info("调度进程 %s 取得主调度权，开始调度", self.holder)
+        for scheduled, first in at_once:
+            # Through the scheduler's own executor, as the job itself: recorded under `first` in
+            # job_runs, and max_instances keeps the job's next scheduled run from overlapping it.
+            try:
+                self._executor.submit_job(scheduled, [first])
+            except MaxInstancesReachedError:  # still running from an earlier term as leader
+                log.info("任务 %s 上一次尚未结束，不再立即运行", scheduled.id)
+                continue
+            when = first.astimezone(SERVICE_ZONE)
+            log.info("任务 %s 在取得主调度权时立即运行（计划 %s）", scheduled.id, f"{when:%H:%M:%S}")
 
     def _step_down(self) -> None:
         self.scheduler.remove_all_jobs()

@@ -11,8 +11,15 @@ over HTTP exactly as it would to api.weixin.qq.com. Tests script it:
 
 Subscribe messages follow WeChat: a user has no allowance until the test grants one (as if the user
 had accepted `wx.requestSubscribeMessage`); each send uses one, and `grant(..., n=None)` is a
-long-term subscription that never runs out. Issuing a token invalidates the previous one at once
-(real WeChat allows five minutes of overlap; tests want the strict case).
+long-term subscription that never runs out. Every call that needs an access token (pushes, content
+safety, mini-program codes) checks it: none is 41001, one that is not the latest issued is 40001, an
+expired one 42001. Issuing a token invalidates the previous one at once (real WeChat allows five
+minutes of overlap; tests want the strict case). The token situations tests script:
+
+    # a reset fake has issued no token yet: whatever token a caller sends is 40001
+    fake.revoke_tokens()                                     # every token issued so far is 40001 now
+    fake.expire_token()                                      # the current token answers 42001
+    fake.issue_token()                                       # as if someone else fetched one
 """
 
 import io
@@ -118,6 +125,7 @@ class FakeWeChat:
 
     @property
     def current_token(self) -> str | None:
+        """The one token that works now; None before the first fetch and after revoke_tokens()."""
         return self._state.token
 
     @property
@@ -158,6 +166,13 @@ class FakeWeChat:
         """A fresh token, as cgi-bin/token would issue; the previous one stops working."""
         with self._lock:
             return self._new_token()
+
+    def revoke_tokens(self) -> None:
+        """Every token issued so far stops working (AppSecret reset, or a fetch by someone we do
+        not know about): calls with any of them get 40001 until a new one is fetched."""
+        with self._lock:
+            self._state.token = None
+            self._state.token_expired = False
 
     def expire_token(self) -> None:
         """The current token reaches its 7200 s: calls with it get 42001."""

@@ -3,15 +3,26 @@
 `fake_wechat` is one server for the whole run, reset before each test. `wechat_app` is a second app
 on the session database, configured with credentials so it uses the real wechatpy gateway against
 the fake. It needs no rollback of its own: the autouse `transaction` fixture replaces `db.session`
-on the shared `db` object, and every request of either app goes through `db.session` (nothing in the
-request path opens `db.engine` itself), so wechat_app's writes land in the test's rolled-back
-transaction too. `test_isolation.py` checks this on every database (on SQLite it holds only with
-SQLAlchemy's pysqlite BEGIN recipe, which app/core/transactions.py applies).
+on the shared `db` object, and every request of either app goes through `db.session`, so wechat_app's
+writes land in the test's rolled-back transaction too. `test_isolation.py` checks this on every
+database (on SQLite it holds only with SQLAlchemy's pysqlite BEGIN recipe, which app/core/transactions.py
+applies).
+
+The one thing that does not go through `db.session` is the access token: without Redis it lives in
+the `wechat_tokens` table, on connections of its own (app/wechat/storage.py). On SQLite the test's
+transaction holds the database's only write lock for the whole test, so no other connection could
+write (or, through SQLAlchemy, read) it: there wechat_app keeps its token in this process's memory
+instead. The database storage has tests of its own on real commits (tests/wechat/test_shared_token.py);
+with Redis (the PostgreSQL run) wechat_app shares its token through Redis as in production.
 """
 
 import pytest
+from wechatpy.session.memorystorage import MemoryStorage
 
 from app import create_app
+from app.extensions import db
+from app.wechat.storage import DatabaseStorage
+from app.wechat.token import TokenKeeper
 from tests.caller import Caller
 from tests.fake_wechat import FakeWeChat
 
@@ -35,7 +46,7 @@ def fake_wechat(fake_wechat_server):
 @pytest.fixture(scope="session")
 def _wechat_app(app, fake_wechat_server):
     # Creating an app re-binds the module-level limiter to this app's (identical) settings.
-    return create_app(
+    wechat_app = create_app(
         "test",
         SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
         RATELIMIT_ENABLED=True,
@@ -44,6 +55,13 @@ def _wechat_app(app, fake_wechat_server):
         WECHAT_API_BASE=fake_wechat_server.url,
         WECHAT_TIMEOUT_SECONDS=TIMEOUT_SECONDS,
     )
+    gateway = wechat_app.extensions["wechat"]
+    with wechat_app.app_context():
+        sqlite = db.engine.dialect.name == "sqlite"
+    if sqlite and isinstance(gateway.client.session, DatabaseStorage):
+        gateway.client.session = MemoryStorage()  # see above: SQLite's write lock is the test's
+        gateway.tokens = TokenKeeper(gateway.client)
+    return wechat_app
 
 
 @pytest.fixture
@@ -51,6 +69,7 @@ def wechat_app(_wechat_app, fake_wechat):
     """An app whose gateway is real wechatpy against `fake_wechat`; no access token stored yet."""
     client = wechat_client_of(_wechat_app)
     client.session.delete(client.access_token_key)
+    client.session.delete(client.access_token_expiry_key)
     return _wechat_app
 
 

@@ -1,11 +1,13 @@
 """The only code that talks to WeChat. No domain is imported here.
 
 `gateway()` returns the app's one Gateway: real WeChat through wechatpy, or the sandbox when
-credentials are unset (development and tests without a fake server).
+credentials are unset (development and tests without a fake server). The real one keeps the access
+token where every process of the service finds it: Redis, or the database (app/wechat/storage.py).
 """
 
 from flask import Flask, current_app
 
+from app.wechat import models as _models  # noqa: F401 — the token table, known to migrations
 from app.wechat.gateway import (
     CodeSession,
     Gateway,
@@ -19,6 +21,8 @@ from app.wechat.gateway import (
     WeChatTokenInvalid,
     WeChatUnavailable,
 )
+from app.wechat.storage import shared_storage
+from app.wechat.token import LOCK_SECONDS, LOCK_WAIT_SECONDS
 
 __all__ = [
     "CodeSession",
@@ -38,7 +42,8 @@ __all__ = [
 def init_app(app: Flask) -> None:
     config = app.config
     if config["WECHAT_APPID"] and config["WECHAT_SECRET"]:
-        app.extensions["wechat"] = WeChatGateway.from_config(config, app.extensions.get("redis"))
+        storage, lock = shared_storage(app, hold_seconds=LOCK_SECONDS, wait_seconds=LOCK_WAIT_SECONDS)
+        app.extensions["wechat"] = WeChatGateway.from_config(config, storage, lock)
     else:
         if config["MODE"] == "production":
             raise RuntimeError("sandbox WeChat is refused in production: set WECHAT_APPID/SECRET")

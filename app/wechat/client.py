@@ -3,16 +3,18 @@
 wechatpy 1.8.18 answers 40001/42001 by fetching a new token and retrying, forever; with one
 shared token that would let every worker invalidate everyone else's. Here auto-retry is off and
 reading the token never fetches one: the token is owned by one refresher (app/wechat/token.py)
-and shared through the session storage (Redis, or memory in single-process mode), together with
-its expiry, so every process knows when it is due.
+and shared through the session storage (Redis, or the database without Redis: app/wechat/storage.py),
+together with its expiry, so every process knows when it is due.
+
+Every call that needs the token takes it explicitly, so the caller knows which token WeChat refused.
 """
 
 import time
 
 import requests
 from wechatpy import WeChatClient
+from wechatpy.session import SessionStorage
 from wechatpy.session.memorystorage import MemoryStorage
-from wechatpy.session.redisstorage import RedisStorage
 
 WECHAT_ORIGIN = "https://api.weixin.qq.com/"
 
@@ -66,7 +68,7 @@ class ConfiguredClient(WeChatClient):
         self.session.set(self.access_token_expiry_key, time.time() + expires_in, expires_in)
         return result
 
-    # The push calls take the token explicitly, so a caller knows which token WeChat refused.
+    # The calls that need the token take it explicitly, so a caller knows which token WeChat refused.
 
     def send_subscribe(self, token: str | None, openid: str, template_id: str, data: dict, page: str | None) -> dict:
         body = {"touser": openid, "template_id": template_id, "data": data}
@@ -78,9 +80,24 @@ class ConfiguredClient(WeChatClient):
         body = {"touser": openid, "msgtype": "text", "text": {"content": text}}
         return self.post("message/custom/send", params={"access_token": token}, data=body)
 
+    def check_text(self, token: str | None, text: str) -> dict:
+        """msgSecCheck: errcode 0, or 87014 (risky content) raised like any other refusal."""
+        return self.post(
+            "wxa/msg_sec_check", params={"access_token": token}, data={"content": text}, api_base_url=WECHAT_ORIGIN
+        )
+
+    def wxa_code(self, token: str | None, scene: str, page: str | None, width: int = 430):
+        """getwxacodeunlimit: the picture (a requests Response), or a dict if WeChat answered JSON."""
+        body = {"scene": scene, "width": width}
+        if page:
+            body["page"] = page
+        return self.post("wxa/getwxacodeunlimit", params={"access_token": token}, data=body, api_base_url=WECHAT_ORIGIN)
+
 
 def build_client(
-    appid: str, secret: str, api_base: str, *, redis=None, timeout: float | None = None
+    appid: str, secret: str, api_base: str, *, storage: SessionStorage | None = None, timeout: float | None = None
 ) -> ConfiguredClient:
-    storage = RedisStorage(redis, prefix="wechatpy") if redis is not None else MemoryStorage()
-    return ConfiguredClient(appid, secret, api_base, session=storage, timeout=timeout)
+    """A client keeping its token in `storage` (app/wechat/storage.py); in its own memory when None."""
+    return ConfiguredClient(
+        appid, secret, api_base, session=storage if storage is not None else MemoryStorage(), timeout=timeout
+    )

@@ -7,13 +7,17 @@ import logging
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import requests
 import segno
 from redis.exceptions import RedisError
+from sqlalchemy.exc import SQLAlchemyError
 from wechatpy.exceptions import WeChatClientException
+from wechatpy.session import SessionStorage
 
 from app.wechat.client import build_client
+from app.wechat.storage import Lock
 from app.wechat.token import TokenKeeper
 
 log = logging.getLogger(__name__)
@@ -23,9 +27,10 @@ CODE_USED = 40163  # the same wx.login code sent twice (e.g. a double tap): the 
 RATE_LIMITED = 45011
 RISKY_CONTENT = 87014
 
-# Pushes (subscribe and customer-service messages). Any code not listed here is a permanent refusal
-# (47003 a field broke its limit, 40003 bad openid, 40037 bad template id, 41030 bad page, 45015 the
-# 48-hour reply window closed, 45047 too many replies, 48001 no permission, ...): retrying cannot help.
+# Calls with the access token (pushes, content safety, mini-program codes). Any code not listed here
+# is a permanent refusal (47003 a field broke its limit, 40003 bad openid, 40037 bad template id,
+# 41030 bad page, 45015 the 48-hour reply window closed, 45047 too many replies, 48001 no permission,
+# 87014 risky content, 40169 bad scene, ...): retrying cannot help.
 NO_ALLOWANCE = 43101
 TOKEN_INVALID = frozenset({40001, 40014, 41001, 42001})  # invalid, malformed, missing, expired
 TEMPORARY = frozenset({-1, 45009, 45011})  # system busy; API frequency or quota limits
@@ -56,11 +61,12 @@ class WeChatNoAllowance(WeChatError):
 
 
 class WeChatRejected(WeChatError):
-    """WeChat refused the push for good (47003, 40003, 40037, ...); `errcode` says why."""
+    """WeChat refused the call for good (47003, 40003, 40037, 87014, ...); `errcode` says why."""
 
 
 class WeChatTokenInvalid(WeChatError):
-    """40001/42001/41001 even after the token was refreshed once; worth trying again later."""
+    """40001/42001/40014/41001 even after the token was refreshed once, or the refresh failed;
+    worth trying again later."""
 
 
 @dataclass(frozen=True)
@@ -98,6 +104,8 @@ class Gateway(ABC):
 
 
 class WeChatGateway(Gateway):
+    """Real WeChat through wechatpy. Every call that needs the access token goes through `_with_token`."""
+
     sandbox = False
 
     def __init__(self, client, tokens: TokenKeeper | None = None):
@@ -105,71 +113,66 @@ class WeChatGateway(Gateway):
         self.tokens = tokens or TokenKeeper(client)
 
     @classmethod
-    def from_config(cls, config, redis=None) -> "WeChatGateway":
+    def from_config(cls, config, storage: SessionStorage | None = None, lock: Lock | None = None) -> "WeChatGateway":
+        """A gateway whose token lives in `storage` under `lock` (app/wechat/storage.py)."""
         client = build_client(
             config["WECHAT_APPID"],
             config["WECHAT_SECRET"],
             config["WECHAT_API_BASE"],
-            redis=redis,
+            storage=storage,
             timeout=config["WECHAT_TIMEOUT_SECONDS"],
         )
-        return cls(client, TokenKeeper(client, redis))
+        return cls(client, TokenKeeper(client, lock))
 
     def send_subscribe(self, openid: str, template_id: str, data: dict, page: str | None) -> str:
-        result = self._push(lambda token: self.client.send_subscribe(token, openid, template_id, data, page))
-        return str(result.get("msgid", ""))
+        result = self._with_token(lambda token: self.client.send_subscribe(token, openid, template_id, data, page))
+        return str(_json(result).get("msgid", ""))
 
     def send_custom_text(self, openid: str, text: str) -> None:
-        self._push(lambda token: self.client.send_custom_text(token, openid, text))
-
-    def _push(self, call: Callable[[str | None], dict]) -> dict:
-        """One call with the shared token; if WeChat refuses the token, one refresh (through the
-        keeper: one fetch however many callers saw the same bad token) and one more try."""
-        token = self.tokens.current()
-        if token is None:
-            self._refresh(None)
-            token = self.tokens.current()
-        try:
-            result = _push_call(call, token)
-        except WeChatTokenInvalid:
-            self._refresh(token)
-            result = _push_call(call, self.tokens.current())
-        if not isinstance(result, dict):
-            raise WeChatUnavailable("WeChat answered with something other than JSON")
-        return result
-
-    def _refresh(self, seen: str | None) -> None:
-        try:
-            self.tokens.refresh_after_invalid(seen)
-        except (WeChatClientException, requests.RequestException, RedisError) as exc:
-            # Bad credentials included: no message is at fault, so none may fail for good.
-            raise WeChatTokenInvalid(f"access token refresh failed: {type(exc).__name__}") from exc
-
-    def code_to_session(self, code: str) -> CodeSession:
-        result = self._call(self.client.wxa.code_to_session, code)
-        if not isinstance(result, dict) or "openid" not in result:
-            raise WeChatUnavailable("jscode2session answered without an openid")
-        return CodeSession(result["openid"], result.get("session_key", ""), result.get("unionid"))
+        _json(self._with_token(lambda token: self.client.send_custom_text(token, openid, text)))
 
     def text_is_safe(self, text: str) -> bool:
         try:
-            self._call(self.client.wxa.check_text_security, text)
-        except WeChatError as exc:
+            _json(self._with_token(lambda token: self.client.check_text(token, text)))
+        except WeChatRejected as exc:
             if exc.errcode == RISKY_CONTENT:
                 return False
             raise
         return True
 
     def wxa_code(self, scene: str, page: str) -> bytes:
-        response = self._call(self.client.wxa.get_wxa_code_unlimited, scene, page=page, width=430)
+        response = self._with_token(lambda token: self.client.wxa_code(token, scene, page))
         if isinstance(response, dict):  # a JSON answer where a picture was expected
             raise WeChatUnavailable("getwxacodeunlimit answered without an image")
         return response.content
 
-    @staticmethod
-    def _call(func, *args, **kwargs):
+    def _with_token(self, call: Callable[[str | None], Any]) -> Any:
+        """One call with the shared token. No token stored yet: one refresh first. WeChat refuses
+        the token (40001/42001/40014/41001): one refresh and one more try. Refreshes go through the
+        keeper, under its lock: one fetch however many callers (in however many processes) saw the
+        same bad token or none."""
+        token = self.tokens.current()
+        if token is None:
+            self._refresh(None)
+            token = self.tokens.current()
         try:
-            return func(*args, **kwargs)
+            return _token_call(call, token)
+        except WeChatTokenInvalid:
+            self._refresh(token)
+            return _token_call(call, self.tokens.current())
+
+    def _refresh(self, seen: str | None) -> None:
+        try:
+            self.tokens.refresh_after_invalid(seen)
+        except (WeChatClientException, requests.RequestException, RedisError, SQLAlchemyError) as exc:
+            # Bad credentials, WeChat or the lock unreachable: the caller's request or message is not
+            # at fault, so none may fail for good.
+            raise WeChatTokenInvalid(f"access token refresh failed: {type(exc).__name__}") from exc
+
+    def code_to_session(self, code: str) -> CodeSession:
+        # jscode2session needs no access token, and has login's own errors.
+        try:
+            result = self.client.wxa.code_to_session(code)
         except WeChatClientException as exc:
             if exc.errcode in (CODE_INVALID, CODE_USED):
                 raise WeChatCodeInvalid("invalid login code", exc.errcode) from exc
@@ -180,9 +183,13 @@ class WeChatGateway(Gateway):
             raise WeChatError(f"WeChat error {exc.errcode}", exc.errcode) from exc
         except requests.RequestException as exc:
             raise WeChatUnavailable(f"WeChat unreachable: {type(exc).__name__}") from exc
+        if not isinstance(result, dict) or "openid" not in result:
+            raise WeChatUnavailable("jscode2session answered without an openid")
+        return CodeSession(result["openid"], result.get("session_key", ""), result.get("unionid"))
 
 
-def _push_call(call: Callable[[str | None], dict], token: str | None):
+def _token_call(call: Callable[[str | None], Any], token: str | None) -> Any:
+    """`call(token)`, with WeChat's refusals as the WeChatError subclasses callers act on."""
     try:
         return call(token)
     except WeChatClientException as exc:
@@ -198,6 +205,12 @@ def _push_call(call: Callable[[str | None], dict], token: str | None):
         raise WeChatRejected(f"{code} {exc.errmsg}", code) from exc
     except requests.RequestException as exc:
         raise WeChatUnavailable(f"WeChat unreachable: {type(exc).__name__}") from exc
+
+
+def _json(result) -> dict:
+    if not isinstance(result, dict):
+        raise WeChatUnavailable("WeChat answered with something other than JSON")
+    return result
 
 
 class SandboxGateway(Gateway):
@@ -231,5 +244,5 @@ class SandboxGateway(Gateway):
         if prefix != "dev" or not name:
             raise WeChatCodeInvalid("sandbox accepts only codes of the form dev:<name>", CODE_INVALID)
         digest = hashlib.sha256(name.encode()).hexdigest()
-        log.info("sandbox login for a dev code")
+        log.debug("sandbox login for a dev code")
         return CodeSession(openid=f"sandbox-{digest[:28]}", session_key=f"sandbox-{digest[28:52]}")

@@ -1,26 +1,26 @@
 """The one owner of the access token.
 
 WeChat's token lives 7200 s, each fetch invalidates the previous one (after five minutes) and
-fetches count against a daily quota, so no sender fetches its own. Two things fetch, both here,
-both under one lock (a Redis lock when REDIS_URL is set, a process lock otherwise) and both
-re-reading the shared storage once they hold it:
+fetches count against a daily quota, so no caller fetches its own. Two things fetch, both here,
+both under one lock shared by every process (a Redis lock, or a locked row in the database without
+Redis: app/wechat/storage.py) and both re-reading the shared storage once they hold it:
 
 - `refresh_if_needed(margin)`: the bot runs it on a schedule; it fetches when the stored token is
   missing or expires within `margin` seconds, so the old one still works while everyone switches.
 - `refresh_after_invalid(seen)`: a call was refused with 40001/42001 (or 41001: no token) while
-  using `seen`; it fetches only if `seen` is still the stored token. N workers that saw the same bad
-  token cause one fetch; the rest find the new token waiting.
+  using `seen`, or there was no token at all (`seen` None); it fetches only if `seen` is still the
+  stored token. N callers that saw the same bad token cause one fetch; the rest find the new token.
 
-The token and its expiry are kept in wechatpy's session storage (RedisStorage, or MemoryStorage in
-single-process mode), where the client reads them.
+The token and its expiry are kept in wechatpy's session storage (Redis, or the database), where
+the client of every process reads them.
 """
 
 import logging
-import threading
 import time
-from contextlib import AbstractContextManager
 
 from flask import current_app
+
+from app.wechat.storage import Lock, process_lock
 
 log = logging.getLogger(__name__)
 
@@ -28,13 +28,14 @@ log = logging.getLogger(__name__)
 DEFAULT_MARGIN_SECONDS = 600
 #: Longest a fetch may hold the lock; the client's own timeout is far shorter.
 LOCK_SECONDS = 30
+#: Longest a refresher waits for another's fetch.
+LOCK_WAIT_SECONDS = LOCK_SECONDS + 5
 
 
 class TokenKeeper:
-    def __init__(self, client, redis=None):
+    def __init__(self, client, lock: Lock | None = None):
         self.client = client
-        self._redis = redis
-        self._process_lock = threading.Lock()
+        self._lock = lock or process_lock()
 
     def current(self) -> str | None:
         return self.client.access_token
@@ -46,20 +47,21 @@ class TokenKeeper:
         """Fetch a new token if the stored one is missing or near its expiry; True if it fetched."""
         if not self._due(margin):
             return False
-        with self._lock():
+        with self._refresh_lock():
             if not self._due(margin):
                 return False
             self._fetch("ahead of expiry")
             return True
 
     def refresh_after_invalid(self, seen: str | None) -> bool:
-        """WeChat refused `seen`: fetch once, unless someone already replaced it; True if it fetched."""
+        """WeChat refused `seen` (or there was none): fetch once, unless someone already replaced
+        it; True if it fetched."""
         if self._replaced(seen):
             return False
-        with self._lock():
+        with self._refresh_lock():
             if self._replaced(seen):
                 return False
-            self._fetch("refused by WeChat")
+            self._fetch("refused by WeChat" if seen else "none stored yet")
             return True
 
     def _due(self, margin: float) -> bool:
@@ -76,12 +78,8 @@ class TokenKeeper:
         log.info("fetching a new WeChat access token (%s)", why)
         self.client.fetch_access_token()
 
-    def _lock(self) -> AbstractContextManager:
-        if self._redis is None:
-            return self._process_lock
-        return self._redis.lock(
-            f"wechat:{self.client.appid}:token-refresh", timeout=LOCK_SECONDS, blocking_timeout=LOCK_SECONDS + 5
-        )
+    def _refresh_lock(self):
+        return self._lock(f"wechat:{self.client.appid}:token-refresh")
 
 
 def keeper() -> TokenKeeper | None:

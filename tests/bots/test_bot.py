@@ -1,15 +1,23 @@
 """Two bots at once, as threads with their own identities: one leads and runs each scheduled run
 once, the other waits and takes over when the leader dies; even two bots that both believe they
-lead run each run once; stopping lets the running job finish and frees the lease."""
+lead run each run once; stopping lets the running job finish and frees the lease; jobs marked
+run_on_lead run at once when a bot gains the lease."""
 
+import logging
 import threading
 import time
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from apscheduler.triggers.interval import IntervalTrigger
 
+from app.core import leader
+from app.core.clock import SERVICE_ZONE
 from app.core.leader import DatabaseLease, RedisLease
+from app.extensions import db
 from bots import runner
+from bots.jobs import Job
 from bots.process import Bot
 from tests.bots import sample_jobs
 from tests.bots.helpers import lines, runs, wait_until
@@ -119,3 +127,49 @@ def test_stop_lets_the_running_job_finish_and_releases_the_lease(app, start, mak
     (run,) = runs(app, "slow")
     assert run.status == "done" and len(lines(side_effects)) == 1
     assert make_lease().holder() is None
+
+
+def due_in_half_an_hour() -> tuple[datetime, IntervalTrigger]:
+    """An hourly trigger whose next run is half an hour away: nothing runs soon unless asked to."""
+    due = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=30)
+    return due, IntervalTrigger(hours=1, start_date=due, timezone=SERVICE_ZONE)
+
+
+def test_jobs_marked_run_on_lead_run_at_once_when_the_bot_gains_the_lease(app, start, make_lease, side_effects):
+    due, hourly = due_in_half_an_hour()
+    jobs = [
+        Job("at_once", hourly, "tests.bots.sample_jobs:tick", misfire_grace_time=60, run_on_lead=True),
+        Job("waits", hourly, "tests.bots.sample_jobs:tick", misfire_grace_time=60),
+    ]
+    started = time.monotonic()
+    a = start(jobs, make_lease(), "bot-a")
+
+    (run,) = wait_until(lambda: [r for r in runs(app, "at_once") if r.status == "done"], timeout=5, step=0.05)
+    assert time.monotonic() - started < 3
+    # Its next scheduled run, started early and recorded under its scheduled time; the schedule
+    # goes on from the run after it, so that one is not run twice.
+    assert (run.scheduled_for, run.holder) == (due, "bot-a")
+    assert a.bot.scheduler.get_job("at_once").next_run_time == due + timedelta(hours=1)
+    assert a.bot.scheduler.get_job("waits").next_run_time == due
+    a.stop()
+    assert runs(app, "waits") == []
+    assert len(lines(side_effects)) == 1
+
+
+def test_a_run_on_lead_run_already_made_elsewhere_is_not_made_again(app, start, make_lease, side_effects, caplog):
+    due, hourly = due_in_half_an_hour()
+    with app.app_context():
+        assert leader.claim_run("at_once", due, "bot-old") is not None  # a bot that still believes it leads
+        db.session.commit()
+
+    with caplog.at_level(logging.INFO, logger="bots"):
+        a = start(
+            [Job("at_once", hourly, "tests.bots.sample_jobs:tick", misfire_grace_time=60, run_on_lead=True)],
+            make_lease(),
+            "bot-a",
+        )
+        wait_until(lambda: "已由其他进程运行" in caplog.text, timeout=5, step=0.05)
+        a.stop()
+
+    assert [run.holder for run in runs(app, "at_once")] == ["bot-old"]
+    assert lines(side_effects) == []

@@ -87,3 +87,7 @@ def test_the_outbox_job_sends_batch_after_batch_while_they_come_back_full(app, m
         g.bot_stopping.set()
         tasks.send_outbox()
     assert len(calls) == 4  # asked to stop: one batch, then back to the bot
+
+
+def test_the_token_refresher_and_the_sender_run_as_soon_as_a_bot_leads():
+    assert {job.name for job in JOBS if job.run_on_lead} == {"outbox_send", "wechat_token"}

@@ -7,6 +7,7 @@ import pytest
 import requests
 from redis import Redis
 from wechatpy.exceptions import WeChatClientException
+from wechatpy.session.redisstorage import RedisStorage
 
 from app.wechat import WeChatGateway, WeChatUnavailable
 from app.wechat.client import build_client
@@ -200,6 +201,39 @@ def test_msg_sec_check_flags_risky_words(wechat_client, wechat_token, fake_wecha
 def test_building_a_client_does_not_touch_redis(fake_wechat):
     unreachable = Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.2)
 
-    client = build_client(fake_wechat.appid, fake_wechat.secret, fake_wechat.url, redis=unreachable)
+    client = build_client(
+        fake_wechat.appid, fake_wechat.secret, fake_wechat.url, storage=RedisStorage(unreachable, prefix="wechatpy")
+    )
 
     assert client.access_token_key  # built; the storage is read only when a token is needed
+
+
+TOKEN_CALLS = {
+    "wxa/msg_sec_check": lambda client, token: client.check_text(token, "Volunteers wanted"),
+    "wxa/getwxacodeunlimit": lambda client, token: client.wxa_code(token, "c=ABCD2345", None),
+    "cgi-bin/message/subscribe/send": lambda client, token: client.send_subscribe(
+        token, "openid-ivy", TEMPLATE, {"thing1": {"value": "Reading club"}}, None
+    ),
+    "cgi-bin/message/custom/send": lambda client, token: client.send_custom_text(token, "openid-ivy", "Thanks"),
+}
+
+
+@pytest.mark.parametrize("path", TOKEN_CALLS)
+def test_every_endpoint_that_needs_a_token_checks_it(wechat_client, fake_wechat, path):
+    fake_wechat.grant("openid-ivy", TEMPLATE, n=None)
+    call = TOKEN_CALLS[path]
+
+    with raises_errcode(41001):
+        call(wechat_client, None)
+    with raises_errcode(40001):
+        call(wechat_client, "made-up")  # no token issued yet: nothing is valid
+    token = fake_wechat.issue_token()
+    call(wechat_client, token)
+    fake_wechat.revoke_tokens()
+    with raises_errcode(40001):
+        call(wechat_client, token)
+    fake_wechat.issue_token()
+    with raises_errcode(40001):
+        call(wechat_client, token)  # revoked for good, even once a new one is out
+
+    assert [c.path for c in fake_wechat.calls] == [path] * 5
