@@ -11,6 +11,7 @@ export FLASK_APP := wsgi
 
 # Certificates embed Debian's DejaVu Sans and Droid Sans Fallback (Chinese) fonts.
 FONTS := /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf
+FONT_PACKAGES := fonts-dejavu-core fonts-droid-fallback
 
 $(VENV)/.installed: requirements.txt
 	@command -v python3.11 >/dev/null && python3.11 -m venv $(VENV) || python3 -m venv $(VENV)
@@ -24,9 +25,13 @@ fonts:
 	@for f in $(FONTS); do [ -f $$f ] || missing=1; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    apt-get install -y -q fonts-dejavu-core fonts-droid-fallback >/dev/null 2>&1 || \
-	    { apt-get update -q >/dev/null && apt-get install -y -q fonts-dejavu-core fonts-droid-fallback >/dev/null; }; \
-	  else echo "请安装字体包 fonts-dejavu-core fonts-droid-fallback（生成证明 PDF 需要）"; exit 1; fi; \
+	    echo "==> 安装 Debian 字体包 $(FONT_PACKAGES)（apt-get）：志愿服务证明 PDF 要嵌入"; \
+	    echo "    DejaVu Sans（英文字母和数字）与 Droid Sans Fallback（中文），本机缺少这两种字体"; \
+	    apt-get install -y -q $(FONT_PACKAGES) >/dev/null 2>&1 || \
+	    { apt-get update -q >/dev/null && apt-get install -y -q $(FONT_PACKAGES) >/dev/null; } || \
+	    { echo "字体安装失败，请手动安装：apt-get install $(FONT_PACKAGES)"; exit 1; }; \
+	    echo "==> 字体已安装"; \
+	  else echo "请安装字体包 $(FONT_PACKAGES)（志愿服务证明 PDF 需要 DejaVu Sans 和 Droid Sans Fallback 字体）"; exit 1; fi; \
 	fi
 
 # Embedded default: SQLite in instance/, no Redis, sandbox WeChat, demo data; web and bot together.

@@ -17,12 +17,14 @@ from app.accounts import routes as accounts_routes
 from app.activities import cli as activities_cli
 from app.attendance import routes as attendance_routes
 from app.broadcasts import routes as broadcasts_routes
+from app.chatbot import cli as chatbot_cli
 from app.chatbot import routes as chatbot_routes
 from app.core import scheduling as _scheduling_models  # noqa: F401 — the bot's tables, known to migrations
 from app.core import schemas, transactions
 from app.core.crypto import cipher
 from app.core.errors import register_error_handlers
 from app.extensions import db, limiter, migrate
+from app.home import routes as home_routes
 from app.needs import routes as needs_routes
 from app.notify import routes as notify_routes
 from app.regions import cli as regions_cli
@@ -44,9 +46,11 @@ def create_app(mode: str | None = None, **overrides) -> OpenAPI:
         __name__,
         info=Info(title="青年志愿者服务派单平台 API", version="1.0.0"),
         security_schemes=SECURITY_SCHEMES,
-        doc_prefix="/api/v1",
+        # The interactive viewer (flask-openapi3-swagger's static files) lives beside the API, not in
+        # it: everything under /api/v1/ is JSON and listed in the document.
+        doc_prefix="/api/docs",
         doc_url="/openapi.json",
-        doc_ui=False,
+        doc_ui=True,
         validation_error_callback=schemas.validation_error_response,
         instance_relative_config=True,
     )
@@ -68,26 +72,49 @@ def _configure(app: OpenAPI, mode: str | None, overrides: dict) -> None:
     os.makedirs(app.instance_path, exist_ok=True)
     if not app.config["SQLALCHEMY_DATABASE_URI"]:
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'volunteers.db'}"
-    if not (app.config["SECRET_KEY"] and app.config["FIELD_ENCRYPTION_KEY"]):
-        _development_secrets(app)
+    _development_secrets(app)
     app.json.ensure_ascii = False  # Chinese text as UTF-8, not \u escapes
 
 
+#: What development generates when the environment leaves it unset, and how.
+DEVELOPMENT_SECRETS = {
+    "SECRET_KEY": lambda: secrets.token_urlsafe(32),
+    "FIELD_ENCRYPTION_KEY": lambda: Fernet.generate_key().decode(),
+    # The message-push token (/wechat/callback): WeChat allows 3–32 letters and digits.
+    "WECHAT_TOKEN": lambda: secrets.token_hex(16),
+}
+
+
 def _development_secrets(app: OpenAPI) -> None:
-    """Keys for development only, kept in the instance folder so encrypted data survives restarts."""
+    """Keys for development only, kept in the instance folder so encrypted data survives restarts.
+
+    Only what the environment leaves unset, and the push token only in development (the suite
+    runs without one unless a test gives it; production refuses to start without its own).
+    """
+    wanted = ["SECRET_KEY", "FIELD_ENCRYPTION_KEY"]
+    if app.config["MODE"] == "development":
+        wanted.append("WECHAT_TOKEN")
+    missing = [key for key in wanted if not app.config.get(key)]
+    if not missing or app.config["MODE"] == "production":
+        return
     path = Path(app.instance_path) / "dev-secrets.json"
-    if path.exists():
-        stored = json.loads(path.read_text())
-    else:
-        stored = {
-            "SECRET_KEY": secrets.token_urlsafe(32),
-            "FIELD_ENCRYPTION_KEY": Fernet.generate_key().decode(),
-        }
-        path.write_text(json.dumps(stored))
-        path.chmod(0o600)
-    for key, value in stored.items():
-        app.config[key] = app.config.get(key) or value
-    app.logger.warning("使用开发用密钥（%s），不可用于生产环境", path)
+    stored = json.loads(path.read_text()) if path.exists() else {}
+    added = {key: DEVELOPMENT_SECRETS[key]() for key in missing if not stored.get(key)}
+    if added:  # a file from before a key was generated gets it added; the keys it had stay
+        stored.update(added)
+        _write_private(path, json.dumps(stored))
+    for key in missing:
+        app.config[key] = stored[key]
+    app.logger.warning("使用开发用密钥（%s：%s），不可用于生产环境", path, "、".join(missing))
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Readable by the owner only from the first byte; replaced whole, so no reader sees half a file."""
+    partial = path.with_name(path.name + ".partial")
+    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(text)
+    os.replace(partial, path)
 
 
 def _init_extensions(app: OpenAPI) -> None:
@@ -130,11 +157,16 @@ def _register(app: OpenAPI) -> None:
     app.cli.add_command(bots_cli.bot)
     app.cli.add_command(regions_cli.regions)
     app.cli.add_command(demo.seed_demo)
+    app.cli.add_command(chatbot_cli.chatbot)
 
     @app.get("/api/v1/openapi.json", doc_ui=False)
     def openapi_document():
         """The OpenAPI document, generated from the schemas that validate requests."""
         return schemas.contract_document(app.api_doc)
+
+    # The doc UI's own copy of the document (/api/docs/openapi.json) is the same contract document.
+    app.view_functions["openapi.doc_url"] = openapi_document
+    home_routes.init_app(app)  # the landing page at /, and the API viewer's page
 
     @app.get("/healthz", doc_ui=False)
     def healthz():

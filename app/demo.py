@@ -2,15 +2,21 @@
 
 Real Shanxi county codes from the official data; generated townships and villages under them;
 staff at province, city and county level; a village secretary per demo village; a few hundred
-volunteers. Every step is idempotent, so running it again changes nothing. Refused in production.
+volunteers; and what they have been doing (app/demo_story.py): needs approved and awaiting review,
+weekly night schools and lecture halls, past service with confirmed records and certificates, a
+broadcast, and activities under way right now. Every step is idempotent, so running it again
+changes nothing. Refused in production.
 """
 
 import random
+from datetime import timedelta
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from app import demo_story as story
 from app.accounts import operations as accounts
 from app.accounts.models import Secretary, StaffAccount, User
 from app.core import clock
@@ -67,24 +73,64 @@ SKILLS = [
 ]
 
 
-@click.command("seed-demo", help="写入演示数据（区划、工作人员、村团支部书记、志愿者）；可重复执行。")
+@click.command(
+    "seed-demo", help="写入演示数据（区划、工作人员、村书记、志愿者、需求、夜校讲习所、服务记录、通知）；可重复执行。"
+)
 @click.option("--volunteers", "volunteer_count", default=300, show_default=True)
+@with_appcontext
 def seed_demo(volunteer_count: int):
     if current_app.config["MODE"] == "production":
         raise click.ClickException("生产环境不允许写入演示数据")
     rng = random.Random(2026)
-    regions.load_official("140000")
-    villages = _seed_geography(rng)
-    staff_created = _seed_staff()
-    secretaries = _seed_secretaries(villages)
-    created = _seed_volunteers(rng, villages, volunteer_count)
+    now = clock.now()
+    kept = clock._frozen  # a caller's frozen clock (tests) is given back afterwards
+    before = story.table_counts()
+    try:
+        # The people were there before the story began (registered, appointed) — on the first run.
+        clock.freeze(now - story.HISTORY - timedelta(days=5))
+        regions.load_official("140000")
+        villages = _seed_geography(rng)
+        staff_created = _seed_staff()
+        secretaries = _seed_secretaries(villages)
+        created = _seed_volunteers(rng, villages, volunteer_count)
+        clock.freeze(now)
+        happening = _seed_activities(random.Random(2027), now, volunteer_count)
+    finally:
+        clock.freeze(kept)
+    added = {name: count - before[name] for name, count in story.table_counts().items()}
     db.session.commit()
     click.echo(
-        f"演示数据就绪：{len(villages)} 个演示村，新增工作人员 {staff_created} 个，"
-        f"新增村书记 {secretaries} 个，新增志愿者 {created} 名。"
+        f"演示数据就绪：{len(villages)} 个演示村。本次新增：工作人员 {staff_created} 个，村书记 {secretaries} 个，"
+        f"志愿者 {created} 名；需求 {added['needs']} 条，夜校/讲习所场次 {added['sessions']} 场，"
+        f"报名 {added['signups']} 人次，服务记录 {added['records']} 条（已确认 {added['confirmed']} 条），"
+        f"志愿服务证明 {added['certificates']} 份，通知 {added['broadcasts']} 条。"
     )
+    if not current_app.config["SANDBOX"]:
+        click.echo("已配置真实的小程序凭据：演示用户的 dev: 沙箱登录不可用。")
+    else:
+        click.echo(f"沙箱登录（{volunteer_count + len(villages)} 个演示微信用户，均为模拟）：")
+        click.echo(f"  志愿者 dev:volunteer-1 … dev:volunteer-{volunteer_count}")
+        click.echo(f"  村团支部书记 dev:secretary-<村代码>，如 dev:secretary-{story.HERO_VILLAGE}")
+        for activity in happening:
+            click.echo(
+                f"  现在可试签到：{activity.village.name}「{activity.title}」"
+                f"（{clock.local(activity.starts_at):%H:%M}–{clock.local(activity.ends_at):%H:%M}），"
+                f"{story.try_it(activity)}，由 dev:secretary-{activity.village_code} 取签到码"
+            )
     click.echo(f"工作人员账号：{', '.join(s[0] for s in DEMO_STAFF)}，密码 {DEMO_PASSWORD}（仅限演示）")
-    click.echo("小程序沙箱登录：code 为 dev:volunteer-1 … 或 dev:secretary-<村代码>")
+
+
+def _seed_activities(rng: random.Random, now, volunteer_count: int) -> list:
+    """The story (app/demo_story.py): once its history, and something under way whenever nothing is."""
+    if volunteer_count < 10:
+        return []
+    plot = story.Story(rng, now, volunteer_count)
+    if not plot.history_exists():
+        plot.write_history()
+    if not plot.happening():
+        plot.start_now()
+    plot.play()
+    return plot.happening()
 
 
 def _seed_geography(rng: random.Random) -> list[str]:

@@ -1,0 +1,81 @@
+"""flask seed-demo: a province with a story (needs, sessions, records, a broadcast), written once."""
+
+import logging
+
+from sqlalchemy import func, select
+
+from app import demo, demo_story
+from app.accounts.models import User
+from app.core import clock
+from app.extensions import db
+from app.notify.models import Message
+from tests.sessions.helpers import cheap_passwords  # noqa: F401 — autouse: demo staff hash cheaply
+
+VOLUNTEERS = "40"  # enough for every part of the story, quicker than the default 300
+
+
+def seed(app):
+    result = app.test_cli_runner().invoke(args=["seed-demo", "--volunteers", VOLUNTEERS])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def totals(app) -> dict[str, int]:
+    with app.app_context():
+        counts = demo_story.table_counts()
+        counts["users"] = db.session.scalar(select(func.count()).select_from(User))
+        counts["messages"] = db.session.scalar(select(func.count()).select_from(Message))
+        return counts
+
+
+def login(api, code: str) -> str:
+    response = api.post("/auth/wechat-login", {"code": code})
+    assert response.status_code == 200, response.json
+    return response.json["token"]
+
+
+def test_the_demo_province_has_a_story_and_a_second_run_adds_nothing(app, api, caplog):
+    """One test, as seeding takes seconds: what a newcomer can see and try, after two runs."""
+    with caplog.at_level(logging.INFO):
+        output = seed(app)
+    assert "本次新增" in output
+    assert not [r for r in caplog.records if r.name == "app.wechat.gateway"]  # no line per sandbox login
+    first = totals(app)
+    assert all(first[name] > 0 for name in ("needs", "sessions", "signups", "confirmed", "certificates", "broadcasts"))
+
+    again = seed(app)
+    assert totals(app) == first
+    assert "需求 0 条" in again and "报名 0 人次" in again and "志愿者 0 名" in again
+
+    volunteer = api.as_(login(api, "dev:volunteer-1"))
+    open_needs = volunteer.get("/needs").json["items"]
+    assert open_needs and {need["status"] for need in open_needs} <= {"open", "filled"}
+    assert len({need["area"] for need in open_needs}) >= 3
+    sessions = volunteer.get("/sessions").json["items"]
+    assert {session["kind"] for session in sessions} == {"night_school", "lecture_hall"}
+    assert any(session["series_id"] for session in sessions)
+
+    records = volunteer.get("/volunteers/me/records").json
+    confirmed = [r for r in records["items"] if r["status"] == "confirmed"]
+    assert confirmed and records["total_hours"] > 0
+    assert all(r["checked_in_at"] < r["checked_out_at"] < r["confirmed_at"] for r in confirmed)
+    inbox = volunteer.get("/inbox").json["items"]
+    assert any(item["title"] == demo_story.BROADCAST[0] for item in inbox)
+
+    # Something is under way now: dev:volunteer-1 has a seat and can check in at once.
+    with app.app_context():
+        happening = demo_story.happening_now(clock.now())
+        assert {activity.type for activity in happening} == {"session", "need"}
+        session = next(a.id for a in happening if a.type == "session")
+    secretary = api.as_(login(api, f"dev:secretary-{demo_story.HERO_VILLAGE}"))
+    code = secretary.get(f"/sessions/{session}/checkin-code")
+    assert code.status_code == 200, code.json
+    checked_in = volunteer.post("/checkins", {"code": code.json["code"]})
+    assert checked_in.status_code == 201, checked_in.json
+
+    # Needs wait for the county's review.
+    username = demo.DEMO_STAFF[3][0]  # xiaodian, 小店区团委
+    response = api.post("/auth/staff-login", {"username": username, "password": demo.DEMO_PASSWORD})
+    assert response.status_code == 200, response.json
+    pending = api.as_(response.json["token"]).get("/needs", status="pending_review").json["items"]
+    assert pending and all(need["village"].startswith("140105") for need in pending)
