@@ -11,16 +11,20 @@ from flask_openapi3 import Info, OpenAPI
 from redis import Redis
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import demo, wechat
+from app import demo, models, wechat
 from app.accounts import cli as accounts_cli
+from app.accounts import operations as accounts_operations
 from app.accounts import routes as accounts_routes
 from app.activities import cli as activities_cli
+from app.activities import signups
+from app.attendance import certificates
+from app.attendance import cli as attendance_cli
+from app.attendance import operations as attendance_operations
 from app.attendance import routes as attendance_routes
 from app.broadcasts import routes as broadcasts_routes
 from app.chatbot import cli as chatbot_cli
 from app.chatbot import routes as chatbot_routes
-from app.core import scheduling as _scheduling_models  # noqa: F401 — the bot's tables, known to migrations
-from app.core import schemas, transactions
+from app.core import auth, schemas, transactions
 from app.core.crypto import cipher
 from app.core.errors import register_error_handlers
 from app.extensions import db, limiter, migrate
@@ -31,8 +35,8 @@ from app.regions import cli as regions_cli
 from app.regions import routes as regions_routes
 from app.reminders import routes as reminders_routes
 from app.sessions import routes as sessions_routes
+from app.volunteers import operations as volunteers_operations
 from app.volunteers import routes as volunteers_routes
-from bots import cli as bots_cli
 from config.settings import config_for, production_problems
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -125,13 +129,18 @@ def _init_extensions(app: OpenAPI) -> None:
         # Behind nginx: rate limits and logs must see the client's address, not the proxy's.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_HOPS"], x_proto=app.config["PROXY_HOPS"])
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    # models.db is db, with every table imported (app/models.py): what migrations compare against.
+    migrate.init_app(app, models.db, directory=str(ROOT / "migrations"), render_as_batch=True)
     redis_url = app.config["REDIS_URL"]
     app.extensions["redis"] = Redis.from_url(redis_url) if redis_url else None
     app.config["RATELIMIT_STORAGE_URI"] = redis_url or "memory://"
     app.config.setdefault("RATELIMIT_KEY_PREFIX", "volunteers")
     limiter.init_app(app)
     wechat.init_app(app)
+    # Who confers roles, and who hears of a withdrawal: named here, so lower rooms import no higher one.
+    auth.init_app(app, role_sources=(accounts_operations.ROLES, volunteers_operations.ROLES))
+    volunteers_operations.init_app(app, on_withdrawal=(certificates.forget,))
+    signups.init_app(app, withdrawal_checks=(attendance_operations.refuse_withdrawal_once_checked_in,))
     schemas.init_app(app)
     transactions.init_app(app)
     register_error_handlers(app)
@@ -153,8 +162,8 @@ def _register(app: OpenAPI) -> None:
     app.register_api(attendance_routes.public)
     app.register_blueprint(chatbot_routes.bp)  # WeChat message push: XML, outside the OpenAPI document
     app.cli.add_command(accounts_cli.staff)
+    activities_cli.activities.add_command(attendance_cli.finish)  # needs attendance too, so it lives there
     app.cli.add_command(activities_cli.activities)
-    app.cli.add_command(bots_cli.bot)
     app.cli.add_command(regions_cli.regions)
     app.cli.add_command(demo.seed_demo)
     app.cli.add_command(chatbot_cli.chatbot)

@@ -22,8 +22,8 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from app.accounts.models import StaffAccount, User
-from app.activities import operations as activities
-from app.activities.models import Activity, Signup
+from app.activities import lifecycle, signups
+from app.activities.models import LIVE, Activity, Signup
 from app.attendance import certificates
 from app.attendance import operations as attendance
 from app.attendance.models import Certificate, ServiceRecord
@@ -517,7 +517,7 @@ class Story:
             select(func.max(Activity.ends_at)).where(
                 Activity.village_code == HERO_VILLAGE,
                 Activity.title.in_(NOW_TITLES),
-                Activity.status.in_(activities.LIVE),
+                Activity.status.in_(LIVE),
             )
         )
         if earlier is not None and earlier > starts:
@@ -633,7 +633,7 @@ class Story:
         activity = db.session.get(Activity, activity_id)
         # A clash with another of their sign-ups, or no seat left: as in life, they skip this one.
         with contextlib.suppress(Conflict):
-            activities.sign_up(self.principal(person.user_id), activity.type, activity_id, waitlist=waitlist)
+            signups.sign_up(self.principal(person.user_id), activity.type, activity_id, waitlist=waitlist)
 
     def _attend(self, activity_id: int):
         """Who has a seat arrives (most of them), stays, and leaves; the secretary confirms later."""
@@ -757,7 +757,7 @@ class Story:
             attendance.check_in(principal, self._code(activity_id))
 
     def _finish(self):
-        activities.finish_past(self.now)  # what the bot does every few minutes
+        lifecycle.finish_past(self.now)  # what the bot does every few minutes
 
 
 def happening_now(now: datetime) -> list[Activity]:
@@ -769,7 +769,7 @@ def happening_now(now: datetime) -> list[Activity]:
             .where(
                 Activity.village_code == HERO_VILLAGE,
                 Activity.title.in_(NOW_TITLES),
-                Activity.status.in_(activities.LIVE),
+                Activity.status.in_(LIVE),
                 Activity.starts_at <= now + opens,
                 Activity.ends_at > now + timedelta(minutes=30),
             )

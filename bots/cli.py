@@ -1,14 +1,17 @@
-"""`flask --app wsgi bot ...`: operators run one job by hand or look at the job list and its last runs."""
+"""`flask --app wsgi bot ...`: operators run one job by hand or look at the job list and its last runs.
+
+wsgi.py adds the group to the app's CLI: the bot knows the app, the app never the bot.
+"""
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
-from app.core import clock, leader
-from app.core.scheduling import JobRun
+from app.core import clock
 from app.extensions import db
-from bots import runner
+from app.scheduling.models import JobRun
+from bots import leader, runner
 
 bot = AppGroup("bot", help="调度进程：手动运行任务、查看任务列表")
 

@@ -60,9 +60,9 @@ JOBS: list[Job] = [
     # Reminders before sign-ups (24 h, 2 h) and the secretaries' digest the evening before.
     Job("reminders", every(minutes=5), "app.reminders.operations:queue_due", misfire_grace_time=300),
     # Recurring needs and sessions stay materialised a window ahead.
-    Job("series_extend", cron(minute=7), "app.activities.operations:extend_all_series", misfire_grace_time=3600),
+    Job("series_extend", cron(minute=7), "app.activities.series:extend_all_series", misfire_grace_time=3600),
     # Activities whose end has passed become done.
-    Job("activities_finish", every(minutes=5), "app.activities.operations:finish_past", misfire_grace_time=300),
+    Job("activities_finish", every(minutes=5), "app.activities.lifecycle:finish_past", misfire_grace_time=300),
     # Forgotten check-outs close at the scheduled end, marked for review.
     Job("attendance_close", every(minutes=10), "app.attendance.operations:close_forgotten", misfire_grace_time=600),
     # Expired check-in codes let go of their QR images.
@@ -75,5 +75,5 @@ JOBS: list[Job] = [
         misfire_grace_time=3600,
     ),
     # The run record is kept BOT_RUNS_KEEP_DAYS days.
-    Job("job_runs_prune", cron(hour=4, minute=30), "app.core.leader:prune_runs", misfire_grace_time=3600),
+    Job("job_runs_prune", cron(hour=4, minute=30), "bots.leader:prune_runs", misfire_grace_time=3600),
 ]

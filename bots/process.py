@@ -21,9 +21,8 @@ from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED
 from apscheduler.executors.base import MaxInstancesReachedError
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from app.core import leader
 from app.core.clock import SERVICE_ZONE
-from bots import runner
+from bots import leader, runner
 from bots.jobs import Job
 
 log = logging.getLogger("bots")

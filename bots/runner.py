@@ -11,8 +11,9 @@ from datetime import datetime
 from apscheduler.executors.pool import ThreadPoolExecutor
 from flask import g
 
-from app.core import clock, leader
+from app.core import clock
 from app.extensions import db
+from bots import leader
 from bots.jobs import Job
 
 log = logging.getLogger("bots")

@@ -40,8 +40,10 @@ RULES = {
     "BOT_SEND_BATCH": 100,
     "BOT_SEND_DRAIN_SECONDS": 50,
     "BOT_RUNS_KEEP_DAYS": 14,
-    # The outbox sender: WeChat pushes per second across all senders (token bucket), retries with exponential
-    # backoff and jitter up to a number of attempts (then dead-lettered), and how long a claim on a message lasts.
+    # The outbox sender: WeChat pushes per second across all senders (token bucket; a burst of 0 is a tenth of a
+    # second's worth), retries with exponential backoff and jitter up to a number of attempts (then dead-lettered:
+    # the delay before attempt n+1 is min(MAX, BASE * 2**(n-1)) seconds, times a random factor in [0.5, 1)), and how
+    # long a claim on a message lasts (a sender that dies releases its messages after this).
     "SEND_RATE_PER_SECOND": 20,
     "SEND_RATE_BURST": 0,
     "SEND_MAX_ATTEMPTS": 8,

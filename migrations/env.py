@@ -5,6 +5,7 @@ from flask import current_app
 
 from alembic import context
 
+from app import models
 from app.core.db import EncryptedString, UTCDateTime
 
 # this is the Alembic Config object, which provides
@@ -38,7 +39,6 @@ def get_engine_url():
 # from myapp import mymodel
 # target_metadata = mymodel.Base.metadata
 config.set_main_option("sqlalchemy.url", get_engine_url())
-target_db = current_app.extensions["migrate"].db
 
 # other values from the config, defined by the needs of env.py,
 # can be acquired:
@@ -47,9 +47,8 @@ target_db = current_app.extensions["migrate"].db
 
 
 def get_metadata():
-    if hasattr(target_db, "metadatas"):
-        return target_db.metadatas[None]
-    return target_db.metadata
+    """Every table of the service: app/models.py imports each module that declares one."""
+    return models.metadata
 
 
 def render_item(type_, obj, autogen_context):

@@ -14,15 +14,16 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 from werkzeug.serving import make_server
 
 from app import create_app
-from app.activities import operations as activities
+from app.activities.signup_function import forget_signup_targets
 from app.core import clock
 from app.extensions import db, limiter
 from app.regions import operations as regions
 from tests.builders import Builders
 from tests.caller import Caller
 
-# The fake WeChat API server and the app wired to it, for every folder that needs them.
-pytest_plugins = ["tests.fake_wechat_fixtures"]
+# The fake WeChat API server and the app wired to it, and the fixtures every folder shares
+# (calendar, cheap passwords, staff and secretaries, volunteers).
+pytest_plugins = ["tests.fake_wechat_fixtures", "tests.fixtures"]
 
 # Townships and villages the tests use, under real Shanxi county codes.
 TEST_GEOGRAPHY = [
@@ -107,7 +108,7 @@ def _real_commits(app):
                 if conn.dialect.name == "postgresql":
                     names = ", ".join(t.name for t in tables)
                     conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-                    activities.forget_signup_targets()  # the ids start again
+                    forget_signup_targets()  # the ids start again
                 else:
                     for table in tables:
                         conn.execute(table.delete())

@@ -2,6 +2,7 @@
 
 import logging
 
+import pytest
 from sqlalchemy import func, select
 
 from app import demo, demo_story
@@ -9,8 +10,9 @@ from app.accounts.models import User
 from app.core import clock
 from app.extensions import db
 from app.notify.models import Message
-from tests.sessions.helpers import cheap_passwords  # noqa: F401 — autouse: demo staff hash cheaply
 
+# Demo staff hash their passwords cheaply (tests/fixtures.py).
+pytestmark = pytest.mark.usefixtures("cheap_passwords")
 VOLUNTEERS = "40"  # enough for every part of the story, quicker than the default 300
 
 

@@ -52,12 +52,18 @@ def _account_roles(row) -> dict | None:
     return {"roles": roles, "staff_region": row.staff_region, "secretary_village": row.secretary_village}
 
 
-auth.role_source(_account_columns, _account_roles)
+#: What an account confers (admin, staff, secretary); create_app hands it to core.auth.
+ROLES = auth.RoleSource(_account_columns, _account_roles)
 
 
 def roles_of(user_id: int) -> list[str]:
     principal = auth.build_principal(user_id)
     return sorted(principal.roles) if principal else []
+
+
+def principal_of(user_id: int) -> Principal | None:
+    """Who a user is now (roles, staff region, secretary's village), read in one statement: what a login answers."""
+    return auth.build_principal(user_id)
 
 
 # --- WeChat login ------------------------------------------------------------------------------

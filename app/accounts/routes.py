@@ -27,23 +27,12 @@ api = APIBlueprint(
 BEARER = [{"bearer": []}]
 
 
-def user_out(user_id: int) -> UserOut:
-    principal = auth.build_principal(user_id)
-    return UserOut(
-        id=user_id,
-        roles=sorted(principal.roles),
-        registered="volunteer" in principal.roles,
-        staff_region=principal.staff_region,
-        secretary_village=principal.secretary_village,
-    )
-
-
 @api.post("/auth/wechat-login", responses={200: LoginOut, 401: ErrorOut, 429: ErrorOut, 503: ErrorOut})
 @limiter.limit(lambda: limiter_config("WECHAT_LOGIN_RATE_LIMIT"))
 def wechat_login(body: WechatLoginIn):
     """小程序登录：用 wx.login 的 code 换取令牌。"""
     token, user = operations.wechat_login(body.code)
-    return LoginOut(token=token, user=user_out(user.id)).model_dump()
+    return LoginOut(token=token, user=UserOut.of(operations.principal_of(user.id))).model_dump()
 
 
 @api.post("/auth/staff-login", responses={200: LoginOut, 401: ErrorOut, 429: ErrorOut})
@@ -51,7 +40,7 @@ def wechat_login(body: WechatLoginIn):
 def staff_login(body: StaffLoginIn):
     """工作人员登录；连续失败将锁定账号。"""
     token, user = operations.staff_login(body.username, body.password, body.totp)
-    return LoginOut(token=token, user=user_out(user.id)).model_dump()
+    return LoginOut(token=token, user=UserOut.of(operations.principal_of(user.id))).model_dump()
 
 
 @api.post("/auth/logout", responses={204: None}, security=BEARER)
@@ -65,7 +54,7 @@ def logout():
 @api.get("/me", responses={200: UserOut, 401: ErrorOut}, security=BEARER)
 @login_required()
 def me():
-    return user_out(current_principal().user_id).model_dump()
+    return UserOut.of(current_principal()).model_dump()
 
 
 @api.post("/secretaries", responses={201: SecretaryOut, 403: ErrorOut, 404: ErrorOut}, security=BEARER)

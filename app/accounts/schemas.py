@@ -1,5 +1,6 @@
 from pydantic import Field
 
+from app.core.access import Principal
 from app.core.schemas import Id, LocalDateTime, Out, Params, Schema
 from app.regions.schemas import RegionCode
 
@@ -20,6 +21,16 @@ class UserOut(Out):
     registered: bool = Field(description="是否已完成志愿者注册")
     staff_region: str | None = None
     secretary_village: str | None = None
+
+    @classmethod
+    def of(cls, principal: Principal) -> "UserOut":
+        return cls(
+            id=principal.user_id,
+            roles=sorted(principal.roles),
+            registered="volunteer" in principal.roles,
+            staff_region=principal.staff_region,
+            secretary_village=principal.secretary_village,
+        )
 
 
 class LoginOut(Out):

@@ -10,6 +10,9 @@ from config.catalog import AREAS, SESSION_KINDS, SESSION_TOPICS
 TYPES = ("need", "session")
 STATUSES = ("pending_review", "open", "filled", "done", "cancelled", "rejected")
 SIGNUP_STATUSES = ("confirmed", "waitlisted", "cancelled")
+#: Open for sign-up (filled still takes the waitlist); and what anyone may see, outside any scope.
+LIVE = ("open", "filled")
+PUBLIC = ("open", "filled", "done", "cancelled")
 
 
 def _in(column: str, values) -> str:
@@ -100,6 +103,17 @@ class Activity(db.Model):
     @property
     def full(self) -> bool:
         return self.taken >= self.capacity
+
+    def snapshot(self) -> dict:
+        """What the audit trail records of an activity before and after a change."""
+        return {
+            "status": self.status,
+            "title": self.title,
+            "starts_at": self.starts_at,
+            "ends_at": self.ends_at,
+            "capacity": self.capacity,
+            "taken": self.taken,
+        }
 
 
 class Signup(db.Model):

@@ -1,8 +1,13 @@
 """Serialising what needs and sessions share (their routes call these)."""
 
-from app.activities.models import Signup
+from app.activities.models import Activity, Signup
 from app.activities.schemas import Roster, RosterEntry, SignupOut
 from app.core.crypto import mask_phone
+
+
+def columns(activity: Activity) -> dict:
+    """Every column of the row, for a need's or session's response schema to pick from."""
+    return {c.key: getattr(activity, c.key) for c in Activity.__table__.columns}
 
 
 def signup_out(signup: Signup, position: int | None) -> dict:

@@ -11,11 +11,10 @@ from sqlalchemy.exc import IntegrityError
 
 from app import wechat
 from app.accounts.models import Secretary
-from app.activities import operations as activities
 from app.activities.models import Activity, Signup
 from app.attendance.models import CheckinCode, CorrectionRequest, ServiceRecord
 from app.core import audit, clock
-from app.core.access import Principal
+from app.core.access import Principal, require_organiser
 from app.core.errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceUnavailable
 from app.extensions import db
 from app.notify import operations as notify
@@ -45,6 +44,12 @@ def snapshot(record: ServiceRecord) -> dict:
     }
 
 
+def refuse_withdrawal_once_checked_in(signup: Signup) -> None:
+    """Added to activities' withdrawal rules by create_app: a checked-in volunteer cannot withdraw."""
+    if db.session.scalar(select(ServiceRecord.id).where(ServiceRecord.signup_id == signup.id)) is not None:
+        raise Conflict("你已签到，不能取消报名；如有变故请联系组织者", code="already_checked_in")
+
+
 # --- codes -----------------------------------------------------------------------------------
 
 
@@ -61,7 +66,7 @@ def issue_code(principal: Principal, activity: Activity, *, at: tuple[float, flo
 
     `at` is where the organiser's phone is: the code keeps the first position it is shown with.
     """
-    activities.require_organiser(principal, activity)
+    require_organiser(principal, activity.village_code)
     _require_checkin_window(activity, grace=timedelta(hours=2))
     ttl = timedelta(seconds=current_app.config["CHECKIN_CODE_TTL_SECONDS"])
     now = clock.now()
@@ -291,7 +296,7 @@ def get_record(record_id: int, *, lock: bool = False) -> tuple[ServiceRecord, Ac
 
 
 def records_of_activity(principal: Principal, activity: Activity) -> list[tuple[ServiceRecord, Volunteer]]:
-    activities.require_organiser(principal, activity)
+    require_organiser(principal, activity.village_code)
     return list(
         db.session.execute(
             select(ServiceRecord, Volunteer)
@@ -336,7 +341,7 @@ def correct(principal: Principal, record_id: int, *, hours: float, reason: str) 
 
 def _require_certifier(principal: Principal, record: ServiceRecord, activity: Activity) -> None:
     """The organiser certifies, never for their own service (a secretary may volunteer too)."""
-    activities.require_organiser(principal, activity)
+    require_organiser(principal, activity.village_code)
     if principal.volunteer_id is not None and principal.volunteer_id == record.volunteer_id:
         raise Forbidden("不能确认或更正自己的服务记录，请由辖区团委工作人员确认", code="own_record")
 

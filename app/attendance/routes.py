@@ -1,16 +1,11 @@
-import base64
-
-from flask import Response, render_template_string, request, url_for
+from flask import Response, request
 from flask_openapi3 import APIBlueprint, Tag
 
-from app.activities import operations as activities
-from app.activities.models import Activity
+from app.activities import queries as activities
 from app.activities.schemas import ActivityPath
-from app.attendance import certificates
+from app.attendance import certificates, views
 from app.attendance import operations as attendance
-from app.attendance.models import Certificate, ServiceRecord
 from app.attendance.schemas import (
-    ActivityBrief,
     ActivityQuery,
     CertificateOut,
     CertificatePath,
@@ -27,12 +22,10 @@ from app.attendance.schemas import (
     RecordPath,
     VerifyOut,
     VerifyPath,
-    VolunteerBrief,
 )
 from app.core.auth import current_principal, login_required
 from app.core.errors import NotFound
 from app.core.schemas import ErrorOut
-from app.volunteers.models import Volunteer
 
 api = APIBlueprint(
     "attendance",
@@ -40,54 +33,17 @@ api = APIBlueprint(
     url_prefix="/api/v1",
     abp_tags=[Tag(name="attendance", description="签到签退、服务记录与证明")],
 )
-public = APIBlueprint("verify", __name__, abp_tags=[Tag(name="verify", description="证明查验")])
+public = APIBlueprint(
+    "verify", __name__, abp_tags=[Tag(name="verify", description="证明查验")], template_folder="templates"
+)
 BEARER = [{"bearer": []}]
-
-
-def _hours(minutes: int | None) -> float | None:
-    return None if minutes is None else minutes / 60
-
-
-def record_out(record: ServiceRecord, activity: Activity, volunteer: Volunteer | None = None) -> dict:
-    brief = ActivityBrief(
-        id=activity.id,
-        type=activity.type,
-        title=activity.title,
-        village_name=activity.village.name,
-        area=activity.area,
-        kind=activity.kind,
-        starts_at=activity.starts_at,
-        ends_at=activity.ends_at,
-    )
-    return RecordOut(
-        id=record.id,
-        status=record.status,
-        activity=brief,
-        checked_in_at=record.checked_in_at,
-        checked_out_at=record.checked_out_at,
-        auto_closed=record.auto_closed,
-        checkin_distance_m=record.checkin_distance_m,
-        checkout_distance_m=record.checkout_distance_m,
-        hours=_hours(record.computed_minutes),
-        confirmed_hours=_hours(record.confirmed_minutes),
-        review_note=record.review_note,
-        confirmed_at=record.confirmed_at,
-        correction_reason=record.correction_reason,
-        volunteer=VolunteerBrief(volunteer_no=volunteer.volunteer_no, name=volunteer.name) if volunteer else None,
-    ).model_dump(mode="json")
 
 
 def _checkin_code(type_: str, activity_id: int, query: CheckinCodeQuery) -> dict:
     principal = current_principal()
     activity = activities.get(type_, activity_id, principal)
     issued = attendance.issue_code(principal, activity, at=attendance.position(query.latitude, query.longitude))
-    return CheckinCodeOut(
-        code=issued.code.code,
-        scene=issued.scene,
-        page=attendance.CHECKIN_PAGE,
-        expires_at=issued.code.expires_at,
-        qr_png_base64=base64.b64encode(issued.qr_png).decode(),
-    ).model_dump(mode="json")
+    return views.checkin_code_out(issued)
 
 
 @api.get(
@@ -114,7 +70,7 @@ def _position(body: CodeIn) -> tuple[float, float] | None:
 def check_in(body: CodeIn):
     """现场扫码签到。"""
     record = attendance.check_in(current_principal(), body.code, at=_position(body))
-    return record_out(record, *attendance.get_record(record.id)[1:]), 201
+    return views.record_out(record, *attendance.get_record(record.id)[1:]), 201
 
 
 @api.post("/checkouts", responses={200: RecordOut, 409: ErrorOut, 422: ErrorOut}, security=BEARER)
@@ -122,7 +78,7 @@ def check_in(body: CodeIn):
 def check_out(body: CodeIn):
     """现场扫码签退；服务时长按计划时间内的实际时间计算。"""
     record = attendance.check_out(current_principal(), body.code, at=_position(body))
-    return record_out(record, *attendance.get_record(record.id)[1:])
+    return views.record_out(record, *attendance.get_record(record.id)[1:])
 
 
 @api.get("/attendance", responses={200: RecordList, 404: ErrorOut}, security=BEARER)
@@ -132,7 +88,7 @@ def activity_records(query: ActivityQuery):
     principal = current_principal()
     activity = activities.get_any(query.activity, principal)
     rows = attendance.records_of_activity(principal, activity)
-    return {"items": [record_out(record, activity, volunteer) for record, volunteer in rows]}
+    return {"items": [views.record_out(record, activity, volunteer) for record, volunteer in rows]}
 
 
 @api.post(
@@ -144,7 +100,7 @@ def activity_records(query: ActivityQuery):
 def confirm(path: RecordPath, body: ConfirmIn):
     """组织者确认记录（谁组织谁记录、谁记录谁证明）；确认后时长计入累计。"""
     record = attendance.confirm(current_principal(), path.id, hours=body.hours, reason=body.reason)
-    return record_out(record, *attendance.get_record(record.id)[1:])
+    return views.record_out(record, *attendance.get_record(record.id)[1:])
 
 
 @api.post(
@@ -156,7 +112,7 @@ def confirm(path: RecordPath, body: ConfirmIn):
 def correct(path: RecordPath, body: CorrectIn):
     """更正已确认的记录，须说明原因。"""
     record = attendance.correct(current_principal(), path.id, hours=body.hours, reason=body.reason)
-    return record_out(record, *attendance.get_record(record.id)[1:])
+    return views.record_out(record, *attendance.get_record(record.id)[1:])
 
 
 @api.post("/attendance/<int:id>/correction-requests", responses={201: CorrectionOut, 404: ErrorOut}, security=BEARER)
@@ -171,69 +127,26 @@ def request_correction(path: RecordPath, body: CorrectionRequestIn):
 @login_required("volunteer")
 def my_records():
     """我的服务记录、累计确认时长与星级。"""
-    summary = attendance.my_records(current_principal())
-    return MyRecords(
-        items=[record_out(r, a) for r, a in summary.records],
-        total_hours=summary.confirmed_minutes / 60,
-        star_level=summary.stars,
-        next_star_hours=summary.next_star_hours,
-    ).model_dump(mode="json")
-
-
-def certificate_out(certificate: Certificate) -> dict:
-    return CertificateOut(
-        number=certificate.number,
-        verify_code=certificate.verify_code,
-        name=certificate.name,
-        volunteer_no=certificate.volunteer_no,
-        hours=certificate.minutes / 60,
-        records=certificate.records,
-        content=certificate.content,
-        issuer=certificate.issuer,
-        issued_at=certificate.issued_at,
-        pdf_url=url_for("attendance.certificate_pdf", number=certificate.number),
-        verify_url=_verify_url(certificate),
-    ).model_dump(mode="json")
-
-
-def _verify_url(certificate: Certificate) -> str:
-    return url_for("verify.verify_certificate", code=certificate.verify_code, _external=True)
+    return views.my_records_out(attendance.my_records(current_principal()))
 
 
 @api.post("/volunteers/me/certificates", responses={201: CertificateOut, 409: ErrorOut}, security=BEARER)
 @login_required("volunteer")
 def issue_certificate():
     """开具志愿服务证明（已确认时长的快照），带证明编号和查验码。"""
-    return certificate_out(certificates.issue(current_principal())), 201
+    return views.certificate_out(certificates.issue(current_principal())), 201
 
 
 @api.get("/volunteers/me/certificates/<number>.pdf", responses={404: ErrorOut}, security=BEARER)
 @login_required("volunteer")
 def certificate_pdf(path: CertificatePath):
     certificate = certificates.own(current_principal(), path.number)
-    pdf = certificates.render_pdf(certificate, _verify_url(certificate))
+    pdf = certificates.render_pdf(certificate, views.verify_url(certificate))
     return Response(
         pdf,
         mimetype="application/pdf",
         headers={"Content-Disposition": f'inline; filename="{certificate.number}.pdf"'},
     )
-
-
-VERIFY_PAGE = """<!doctype html><html lang="zh-CN"><meta charset="utf-8">
-<meta name="viewport" content="width=device-width,initial-scale=1"><title>志愿服务证明查验</title>
-<body style="font-family:sans-serif;max-width:32em;margin:2em auto;padding:0 1em">
-<h1>志愿服务证明查验</h1>
-<p style="color:#0a0">✔ 该证明真实有效</p>
-<table><tr><td>证明编号</td><td>{{ c.number }}</td></tr><tr><td>姓名</td><td>{{ c.name }}</td></tr>
-<tr><td>服务时长</td><td>{{ hours }} 小时（{{ c.records }} 次）</td></tr>
-<tr><td>出具单位</td><td>{{ c.issuer }}</td></tr><tr><td>出具日期</td><td>{{ issued }}</td></tr></table>
-</body></html>"""
-
-
-NOT_FOUND_PAGE = """<!doctype html><html lang="zh-CN"><meta charset="utf-8">
-<meta name="viewport" content="width=device-width,initial-scale=1"><title>志愿服务证明查验</title>
-<body style="font-family:sans-serif;max-width:32em;margin:2em auto;padding:0 1em">
-<h1>志愿服务证明查验</h1><p style="color:#c00">✘ {{ message }}</p></body></html>"""
 
 
 def _wants_html() -> bool:
@@ -250,22 +163,8 @@ def verify_certificate(path: VerifyPath):
     except NotFound as error:
         if not _wants_html():
             raise
-        return render_template_string(NOT_FOUND_PAGE, message=error.message), 404, vary
-    out = VerifyOut(
-        valid=True,
-        number=certificate.number,
-        name=certificate.name,
-        hours=certificate.minutes / 60,
-        records=certificate.records,
-        issuer=certificate.issuer,
-        issued_at=certificate.issued_at,
-    )
+        return views.not_found_page(error.message), 404, vary
+    out = views.verify_out(certificate)
     if _wants_html():
-        page = render_template_string(
-            VERIFY_PAGE,
-            c=certificate,
-            hours=f"{out.hours:g}",
-            issued=out.model_dump(mode="json")["issued_at"][:10],
-        )
-        return page, 200, vary
+        return views.verify_page(out), 200, vary
     return out.model_dump(mode="json"), 200, vary

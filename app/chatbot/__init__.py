@@ -1,1 +1,2 @@
-"""The chat bot: WeChat message push (signed, optionally AES-encrypted XML) and the commands volunteers type."""
+"""The chat bot: what WeChat delivers to /wechat/callback (signed, optionally AES-encrypted XML; app/chatbot/inbound.py)
+and the commands volunteers type."""

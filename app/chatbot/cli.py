@@ -1,4 +1,4 @@
-"""flask chatbot …: try the chat bot on this machine, with a message signed as WeChat signs a push."""
+"""flask chatbot …: try the chat bot on this machine, with a message signed as WeChat signs a delivery."""
 
 import secrets
 import shlex
@@ -8,11 +8,9 @@ from xml.sax.saxutils import escape
 import click
 from flask import current_app
 from flask.cli import AppGroup
-from wechatpy.crypto import WeChatCrypto
-from wechatpy.utils import WeChatSigner
 
-from app.chatbot import push
 from app.core import clock
+from app.wechat import callback
 from app.wechat.gateway import SandboxGateway, WeChatCodeInvalid
 
 DEFAULT_URL = "http://127.0.0.1:5000/wechat/callback"
@@ -69,15 +67,12 @@ def signed_message(openid: str, text: str) -> tuple[dict[str, str], str]:
         f"<MsgType><![CDATA[text]]></MsgType><Content>{escape(text)}</Content>"
         f"<MsgId>{secrets.randbelow(2**63)}</MsgId></xml>"
     )
-    signer = WeChatSigner()  # the same signature push.verify checks: SHA-1 of the sorted parts
-    signer.add_data(token, timestamp, nonce)
-    query = {"signature": signer.signature, "timestamp": timestamp, "nonce": nonce}
+    # The same signature inbound.verify checks: SHA-1 of the sorted parts.
+    query = {"signature": callback.sign(token, timestamp, nonce), "timestamp": timestamp, "nonce": nonce}
     if not config.get("WECHAT_AES_KEY"):
         return query, xml
     if not config.get("WECHAT_APPID"):
         raise click.ClickException("安全模式需要 WECHAT_APPID")
-    # Safe mode: wechatpy encrypts for our appid and signs the ciphertext (msg_signature).
-    envelope = WeChatCrypto(token, config["WECHAT_AES_KEY"], config["WECHAT_APPID"]).encrypt_message(
-        xml, nonce, timestamp
-    )
-    return {**query, "encrypt_type": "aes", "msg_signature": push.parse_xml(envelope)["MsgSignature"]}, envelope
+    # Safe mode: encrypted for our appid, the ciphertext signed (msg_signature).
+    sealed = callback.Envelope(token, config["WECHAT_AES_KEY"], config["WECHAT_APPID"]).seal(xml, nonce, timestamp)
+    return {**query, "encrypt_type": "aes", "msg_signature": sealed.msg_signature}, sealed.body

@@ -1,4 +1,4 @@
-"""What the bot does with a verified push: each message once; text answered through the outbox
+"""What the bot does with a verified delivery: each message once; text answered through the outbox
 (a customer-service reply, and the same text in the inbox); subscription changes into the ledger."""
 
 import hashlib
@@ -25,7 +25,7 @@ SUBSCRIPTION_EVENTS = {
 
 
 def receive(message: dict) -> None:
-    """Act on one pushed message or event; a second delivery of it does nothing."""
+    """Act on one delivered message or event; a second delivery of it does nothing."""
     openid, kind = _text(message, "FromUserName"), _kind(message)
     key = delivery_key(message)
     if not openid or not _first_delivery(key, openid, kind):

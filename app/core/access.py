@@ -73,6 +73,14 @@ def require_scope(principal: Principal, region_code: str) -> None:
         raise NotFound()
 
 
+def require_organiser(principal: Principal, village_code: str) -> None:
+    """Who may run what happens in a village: its secretary, or staff whose region holds it."""
+    require_scope(principal, village_code)
+    if principal.secretary_village == village_code or principal.has("staff"):
+        return
+    raise Forbidden("只有本村团支部书记或辖区工作人员可以操作")
+
+
 def require_staff_over(principal: Principal, region_code: str, *, at_least: str = "county") -> None:
     """Staff (or admin) whose region contains `region_code` and sits at `at_least` level or above."""
     require_role(principal, "staff")

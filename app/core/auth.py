@@ -1,18 +1,18 @@
 """Bearer tokens and the current caller.
 
 A token is 256 random bits from the OS CSPRNG, shown to the client once and stored only as its
-SHA-256 digest; it expires and can be revoked. Domains that confer roles register a role source,
-so core never imports a domain.
+SHA-256 digest; it expires and can be revoked. Domains that confer roles define a role source, and
+the factory names them (init_app), so core never imports a domain.
 """
 
 import hashlib
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import wraps
 
-from flask import current_app, has_request_context, request
+from flask import Flask, current_app, has_request_context, request
 from sqlalchemy import ColumnElement, ForeignKey, Index, Row, Select, String, bindparam, literal, select
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -77,36 +77,36 @@ class RoleSource:
     interpret: Callable[[Row], dict | None]
 
 
-_role_sources: list[RoleSource] = []
+def init_app(app: Flask, role_sources: Iterable[RoleSource]) -> None:
+    """The domains that confer roles, named by the factory (core never imports a domain)."""
+    app.extensions["role_sources"] = tuple(role_sources)
 
 
-def role_source(columns, interpret) -> RoleSource:
-    source = RoleSource(columns, interpret)
-    _role_sources.append(source)
-    return source
+def _role_sources() -> tuple[RoleSource, ...]:
+    return current_app.extensions["role_sources"]
 
 
-def _role_columns(user_id: ColumnElement) -> list[ColumnElement]:
-    return [column.label(name) for source in _role_sources for name, column in source.columns(user_id).items()]
+def _role_columns(sources: tuple[RoleSource, ...], user_id: ColumnElement) -> list[ColumnElement]:
+    return [column.label(name) for source in sources for name, column in source.columns(user_id).items()]
 
 
-_statements: dict[int, Select] = {}
+_statements: dict[tuple[RoleSource, ...], Select] = {}
 
 
 def _principal_statement() -> Select:
     """Built once (per set of role sources): every request runs it, and building it costs more than running it."""
-    key = len(_role_sources)
-    if key not in _statements:
-        _statements[key] = select(
-            AuthToken.user_id, AuthToken.expires_at, AuthToken.revoked_at, *_role_columns(AuthToken.user_id)
+    sources = _role_sources()
+    if sources not in _statements:
+        _statements[sources] = select(
+            AuthToken.user_id, AuthToken.expires_at, AuthToken.revoked_at, *_role_columns(sources, AuthToken.user_id)
         ).where(AuthToken.token_hash == bindparam("digest"))
-    return _statements[key]
+    return _statements[sources]
 
 
 def _principal_from(user_id: int, row: Row) -> Principal | None:
     roles: set[str] = set()
     fields: dict = {}
-    for source in _role_sources:
+    for source in _role_sources():
         part = source.interpret(row)
         if part is None:
             return None
@@ -116,7 +116,7 @@ def _principal_from(user_id: int, row: Row) -> Principal | None:
 
 
 def build_principal(user_id: int) -> Principal | None:
-    row = db.session.execute(select(*_role_columns(literal(user_id)))).one()
+    row = db.session.execute(select(*_role_columns(_role_sources(), literal(user_id)))).one()
     return _principal_from(user_id, row)
 
 

@@ -272,7 +272,9 @@ ERROR_DESCRIPTIONS = {
 def _generic_statuses(operation: dict) -> set[int]:
     statuses = {422, 503}
     if operation.get("security"):
-        statuses |= {401, 403}
+        # Who is calling decides as much as what they send: not logged in, the wrong role, or
+        # logged in but not (or no longer) registered as what the operation needs.
+        statuses |= {401, 403, 404}
     if any(parameter.get("in") == "path" for parameter in operation.get("parameters", [])):
         statuses.add(404)
     if "requestBody" in operation:

@@ -4,8 +4,8 @@ from flask import Flask, request
 from sqlalchemy import Engine, event
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
+from app.core.db import db
 from app.core.errors import error_response, unexpected_error
-from app.extensions import db
 
 
 def init_app(app: Flask) -> None:

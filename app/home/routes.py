@@ -9,9 +9,9 @@ from sqlalchemy import func, select
 from app import demo, demo_story
 from app.accounts.models import StaffAccount, User
 from app.core import clock
-from app.core.scheduling import JobRun
 from app.extensions import db
 from app.regions.models import Region
+from app.scheduling.models import JobRun
 from app.wechat.gateway import SandboxGateway
 
 bp = Blueprint("home", __name__, template_folder="templates")

@@ -5,7 +5,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from app.activities import operations as activities
+from app.activities import lifecycle
 from app.activities.models import Activity, Series
 from app.core import audit, clock
 from app.core.access import Principal, require_staff_over
@@ -16,7 +16,7 @@ from app.notify import operations as notify
 
 
 def post(principal: Principal, data: NeedIn) -> Activity:
-    draft = activities.Draft(
+    draft = lifecycle.Draft(
         type="need",
         village=data.village,
         title=data.title,
@@ -29,14 +29,14 @@ def post(principal: Principal, data: NeedIn) -> Activity:
         skills=data.skills,
         recurrence=data.recurrence,
     )
-    return activities.create(principal, draft)
+    return lifecycle.create(principal, draft)
 
 
 def edit(principal: Principal, need: Activity, changes: dict) -> Activity:
     """Needs call their capacity "slots", in requests and in the errors about them."""
     changes = {("capacity" if name == "slots" else name): value for name, value in changes.items()}
     try:
-        return activities.edit(principal, need, changes)
+        return lifecycle.edit(principal, need, changes)
     except InvalidInput as error:
         if "capacity" in error.fields:
             error.fields["slots"] = error.fields.pop("capacity")
@@ -45,7 +45,7 @@ def edit(principal: Principal, need: Activity, changes: dict) -> Activity:
 
 def review(principal: Principal, need: Activity, *, approve: bool, reason: str | None) -> Activity:
     require_staff_over(principal, need.village_code, at_least="county")
-    activities.lock(need)
+    lifecycle.lock(need)
     if need.status != "pending_review":
         raise Conflict("该需求已审核", code="already_reviewed")
     now = clock.now()

@@ -1,31 +1,18 @@
 from flask_openapi3 import APIBlueprint, Tag
 
-from app.activities import operations as activities
-from app.activities.models import Activity
+from app.activities import lifecycle, queries, signups
 from app.activities.schemas import ActivityPath, CancelIn, Roster, SignupOut
 from app.activities.views import roster_out, signup_out
 from app.core.auth import current_principal, login_required
 from app.core.schemas import ErrorOut
 from app.needs import operations
 from app.needs.schemas import NeedIn, NeedList, NeedOut, NeedPatch, NeedQuery, ReviewIn
-from config.catalog import AREAS
+from app.needs.views import need_list_out, need_out
 
 api = APIBlueprint(
     "needs", __name__, url_prefix="/api/v1", abp_tags=[Tag(name="needs", description="村级志愿服务需求")]
 )
 BEARER = [{"bearer": []}]
-
-
-def need_out(need: Activity) -> dict:
-    columns = {c.key: getattr(need, c.key) for c in Activity.__table__.columns}
-    return NeedOut.model_validate(
-        {
-            **columns,
-            "village_name": need.village.name,
-            "area_name": AREAS[need.area],
-            "slots": need.capacity,
-        }
-    ).model_dump(mode="json")
 
 
 @api.post("/needs", responses={201: NeedOut, 403: ErrorOut, 422: ErrorOut}, security=BEARER)
@@ -38,7 +25,7 @@ def post_need(body: NeedIn):
 @api.get("/needs", responses={200: NeedList})
 def list_needs(query: NeedQuery):
     """志愿者看到开放中的需求；书记与工作人员还能看到辖区内其他状态的需求。"""
-    items = activities.listing(
+    items = queries.listing(
         "need",
         current_principal(),
         region=query.region,
@@ -48,19 +35,19 @@ def list_needs(query: NeedQuery):
         limit=query.limit,
         area=query.area,
     )
-    return {"items": [need_out(n) for n in items]}
+    return need_list_out(items)
 
 
 @api.get("/needs/<int:id>", responses={200: NeedOut, 404: ErrorOut})
 def get_need(path: ActivityPath):
-    return need_out(activities.get("need", path.id, current_principal()))
+    return need_out(queries.get("need", path.id, current_principal()))
 
 
 @api.patch("/needs/<int:id>", responses={200: NeedOut, 404: ErrorOut, 409: ErrorOut}, security=BEARER)
 @login_required("secretary", "staff")
 def edit_need(path: ActivityPath, body: NeedPatch):
     principal = current_principal()
-    need = activities.get("need", path.id, principal)
+    need = queries.get("need", path.id, principal)
     return need_out(operations.edit(principal, need, body.model_dump(exclude_unset=True)))
 
 
@@ -69,7 +56,7 @@ def edit_need(path: ActivityPath, body: NeedPatch):
 def review_need(path: ActivityPath, body: ReviewIn):
     """县级及以上团委审核：通过即开放报名和派单，驳回须说明原因。"""
     principal = current_principal()
-    need = activities.get("need", path.id, principal)
+    need = queries.get("need", path.id, principal)
     return need_out(operations.review(principal, need, approve=body.approve, reason=body.reason))
 
 
@@ -77,7 +64,7 @@ def review_need(path: ActivityPath, body: ReviewIn):
 @login_required("secretary", "staff")
 def cancel_need(path: ActivityPath, body: CancelIn):
     principal = current_principal()
-    return need_out(activities.cancel(principal, activities.get("need", path.id, principal), body.reason))
+    return need_out(lifecycle.cancel(principal, queries.get("need", path.id, principal), body.reason))
 
 
 @api.post("/needs/<int:id>/signups", responses={201: SignupOut, 409: ErrorOut}, security=BEARER)
@@ -85,7 +72,7 @@ def cancel_need(path: ActivityPath, body: CancelIn):
 def sign_up(path: ActivityPath):
     """报名需求：有名额即确认，名额已满返回 409 full。"""
     principal = current_principal()
-    signup, _ = activities.sign_up(principal, "need", path.id, waitlist=False)
+    signup, _ = signups.sign_up(principal, "need", path.id, waitlist=False)
     return signup_out(signup, None), 201
 
 
@@ -93,7 +80,7 @@ def sign_up(path: ActivityPath):
 @login_required("volunteer")
 def withdraw(path: ActivityPath):
     principal = current_principal()
-    activities.withdraw_signup(principal, activities.get("need", path.id, principal))
+    signups.withdraw_signup(principal, queries.get("need", path.id, principal))
     return "", 204
 
 
@@ -101,4 +88,4 @@ def withdraw(path: ActivityPath):
 @login_required("secretary", "staff")
 def need_roster(path: ActivityPath):
     principal = current_principal()
-    return roster_out(activities.roster(principal, activities.get("need", path.id, principal)))
+    return roster_out(queries.roster(principal, queries.get("need", path.id, principal)))

@@ -3,9 +3,9 @@
 from sqlalchemy import func, select, update
 
 from app.core import clock
-from app.core.db import insert_ignoring_conflicts
 from app.core.errors import NotFound
 from app.extensions import db
+from app.notify import outbox
 from app.notify.models import Message
 
 
@@ -24,21 +24,16 @@ def tell(
 
     The inbox shows it at once; the sender pushes it by WeChat after the commit when `push`.
     """
-    now = clock.now()
-    db.session.execute(
-        insert_ignoring_conflicts(Message).values(
-            user_id=user_id,
-            purpose=purpose,
-            key=key,
-            title=title[:64],
-            body=body,
-            link=link,
-            fields=fields or {},
-            created_at=now,
-            delivery="pending" if push else "none",
-            attempts=0,
-            next_attempt_at=now if push else None,
-        )
+    outbox.insert_one(
+        user_id=user_id,
+        purpose=purpose,
+        key=key,
+        title=title,
+        body=body,
+        now=clock.now(),
+        link=link,
+        fields=fields,
+        push=push,
     )
 
 

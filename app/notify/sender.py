@@ -41,20 +41,6 @@ from app.wechat.gateway import Gateway, WeChatError, WeChatNoAllowance, WeChatRe
 
 log = logging.getLogger(__name__)
 
-#: Settings the sender reads from app.config, and their defaults.
-DEFAULTS = {
-    # The most pushes per second across every sender process (one token bucket, in Redis if set).
-    "SEND_RATE_PER_SECOND": 20,
-    # Tokens the bucket may save up; 0 means a tenth of a second's worth.
-    "SEND_RATE_BURST": 0,
-    # Attempts before a message is dead-lettered; the delay before attempt n+1 is
-    # min(MAX, BASE * 2**(n-1)) seconds, times a random factor in [0.5, 1).
-    "SEND_MAX_ATTEMPTS": 8,
-    "SEND_RETRY_BASE_SECONDS": 30,
-    "SEND_RETRY_MAX_SECONDS": 1800,
-    # How long a claim holds a message; a sender that dies releases its messages after this.
-    "SEND_CLAIM_SECONDS": 300,
-}
 #: A reply in the chat goes as a customer-service text (no allowance needed); notices are inbox only;
 #: every other purpose is a subscribe message with the template config WECHAT_TEMPLATES gives it.
 CHAT = "chat"
@@ -62,8 +48,8 @@ NEVER_PUSHED = ("notice",)
 
 
 def setting(name: str):
-    value = current_app.config.get(name)
-    return DEFAULTS[name] if value is None else value
+    """One of the SEND_* rules (config/rules.py: the send rate and burst, attempts and backoff, the claim)."""
+    return current_app.config[name]
 
 
 @dataclass(frozen=True)
@@ -94,11 +80,11 @@ class _Push:
     text: str | None = None
 
 
-def send_due(*, batch: int = 100, worker: str | None = None) -> dict[str, int]:
-    """Deliver up to `batch` due messages; counts per outcome (claimed, sent, inbox_only, failed,
-    retry, dead, none, skipped, error). Commits as it goes; call it outside any transaction."""
+def send_due(*, batch: int | None = None, worker: str | None = None) -> dict[str, int]:
+    """Deliver up to `batch` (default BOT_SEND_BATCH) due messages; counts per outcome (claimed, sent,
+    inbox_only, failed, retry, dead, none, skipped, error). Commits as it goes; call it outside any transaction."""
     claim = _claim_name(worker)
-    claimed = claim_due(batch, claim)
+    claimed = claim_due(batch or current_app.config["BOT_SEND_BATCH"], claim)
     counts = Counter(claimed=len(claimed))
     if not claimed:
         return dict(counts)

@@ -18,8 +18,8 @@ from flask import current_app
 from sqlalchemy import select
 
 from app.accounts.models import Secretary
-from app.activities import operations as activities
-from app.activities.models import TYPES, Activity, Signup
+from app.activities import signups
+from app.activities.models import LIVE, TYPES, Activity, Signup
 from app.core import clock
 from app.core.access import Principal
 from app.core.clock import SERVICE_ZONE
@@ -39,7 +39,7 @@ def queue_due(now: datetime | None = None) -> int:
 
 
 def _grace() -> timedelta:
-    return timedelta(minutes=current_app.config.get("REMINDER_GRACE_MINUTES", 60))
+    return timedelta(minutes=current_app.config["REMINDER_GRACE_MINUTES"])
 
 
 # --- volunteers ------------------------------------------------------------------------------
@@ -47,7 +47,7 @@ def _grace() -> timedelta:
 
 def remind_volunteers(now: datetime) -> int:
     grace, queued = _grace(), 0
-    for hours in current_app.config.get("REMINDER_OFFSETS_HOURS", [24, 2]):
+    for hours in current_app.config["REMINDER_OFFSETS_HOURS"]:
         ahead = timedelta(hours=hours)
         due = [
             (signup, activity, user_id)
@@ -73,7 +73,7 @@ def _confirmed_starting(since: datetime, until: datetime, *, after: datetime) ->
         .where(
             # Spelled to match ix_activities_type_status_starts_at.
             Activity.type.in_(TYPES),
-            Activity.status.in_(activities.LIVE),
+            Activity.status.in_(LIVE),
             Activity.starts_at >= since,
             Activity.starts_at <= until,
             Activity.starts_at > after,
@@ -128,7 +128,7 @@ def digest_for_secretaries(now: datetime) -> int:
 
 def _digest_days(now: datetime) -> list[date]:
     """The days D whose digest moment (D - 1 at SECRETARY_DIGEST_HOUR) lies in [now - grace, now]."""
-    hour, grace = current_app.config.get("SECRETARY_DIGEST_HOUR", 18), _grace()
+    hour, grace = current_app.config["SECRETARY_DIGEST_HOUR"], _grace()
     day, last, days = clock.local(now - grace).date(), clock.local(now).date(), []
     while day <= last:
         if now - grace <= datetime.combine(day, time(hour), SERVICE_ZONE) <= now:
@@ -144,7 +144,7 @@ def _digest_day(day: date) -> int:
         db.session.scalars(
             select(Activity)
             .where(
-                Activity.status.in_(activities.LIVE),
+                Activity.status.in_(LIVE),
                 Activity.starts_at >= start,
                 Activity.starts_at < start + timedelta(days=1),
                 Activity.village_code.in_(secretaries),
@@ -230,7 +230,7 @@ def cant_come(principal: Principal, signup_id: int) -> Signup:
     queue = list(
         db.session.scalars(select(Signup).where(Signup.activity_id == activity.id, Signup.status == "waitlisted"))
     )
-    activities.withdraw_signup(principal, activity, reason=CANT_COME_REASON)
+    signups.withdraw_signup(principal, activity, reason=CANT_COME_REASON)
     promoted = next((s for s in queue if s.status == "confirmed"), None)
     _tell_secretaries(signup, activity, promoted)
     return signup

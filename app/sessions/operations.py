@@ -2,7 +2,7 @@
 
 from sqlalchemy import func, select
 
-from app.activities import operations as activities
+from app.activities import lifecycle, series
 from app.activities.models import Activity
 from app.core.access import Principal
 from app.extensions import db
@@ -12,7 +12,7 @@ from app.sessions.schemas import SessionIn
 def schedule(principal: Principal, data: SessionIn) -> tuple[Activity, int, int]:
     """The session (the first, for a series), how many occurrences exist now, and how many the
     series will have in all (the rest are created as the window moves)."""
-    draft = activities.Draft(
+    draft = lifecycle.Draft(
         type="session",
         village=data.village,
         title=data.title,
@@ -25,8 +25,8 @@ def schedule(principal: Principal, data: SessionIn) -> tuple[Activity, int, int]
         topic=data.topic,
         recurrence=data.recurrence,
     )
-    session = activities.create(principal, draft)
+    session = lifecycle.create(principal, draft)
     if session.series_id is None:
         return session, 1, 1
     count = db.session.scalar(select(func.count()).select_from(Activity).where(Activity.series_id == session.series_id))
-    return session, count or 0, activities.series_total(session.series_id)
+    return session, count or 0, series.series_total(session.series_id)

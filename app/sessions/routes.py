@@ -1,7 +1,6 @@
 from flask_openapi3 import APIBlueprint, Tag
 
-from app.activities import operations as activities
-from app.activities.models import Activity
+from app.activities import lifecycle, queries, signups
 from app.activities.schemas import ActivityPath, CancelIn, Roster, SignupOut
 from app.activities.views import roster_out, signup_out
 from app.core.auth import current_principal, login_required
@@ -15,7 +14,7 @@ from app.sessions.schemas import (
     SessionPatch,
     SessionQuery,
 )
-from config.catalog import SESSION_KINDS, SESSION_TOPICS
+from app.sessions.views import scheduled_out, session_list_out, session_out
 
 api = APIBlueprint(
     "sessions",
@@ -26,33 +25,18 @@ api = APIBlueprint(
 BEARER = [{"bearer": []}]
 
 
-def session_out(session: Activity) -> dict:
-    return SessionOut.model_validate(
-        {
-            **_columns(session),
-            "village_name": session.village.name,
-            "kind_name": SESSION_KINDS[session.kind],
-            "topic_name": SESSION_TOPICS[session.topic],
-        }
-    ).model_dump(mode="json")
-
-
-def _columns(activity: Activity) -> dict:
-    return {c.key: getattr(activity, c.key) for c in Activity.__table__.columns}
-
-
 @api.post("/sessions", responses={201: SessionCreated, 403: ErrorOut, 422: ErrorOut}, security=BEARER)
 @login_required("secretary")
 def schedule(body: SessionIn):
     """村团支部书记安排夜校或讲习所；可带 RFC 5545 重复规则（如每周二，全年）。"""
     session, occurrences, total = operations.schedule(current_principal(), body)
-    return {**session_out(session), "occurrences": occurrences, "series_total": total}, 201
+    return scheduled_out(session, occurrences, total), 201
 
 
 @api.get("/sessions", responses={200: SessionList})
 def list_sessions(query: SessionQuery):
     principal = current_principal()
-    items = activities.listing(
+    items = queries.listing(
         "session",
         principal,
         region=query.region,
@@ -63,12 +47,12 @@ def list_sessions(query: SessionQuery):
         kind=query.kind,
         topic=query.topic,
     )
-    return {"items": [session_out(s) for s in items]}
+    return session_list_out(items)
 
 
 @api.get("/sessions/<int:id>", responses={200: SessionOut, 404: ErrorOut})
 def get_session(path: ActivityPath):
-    return session_out(activities.get("session", path.id, current_principal()))
+    return session_out(queries.get("session", path.id, current_principal()))
 
 
 @api.patch("/sessions/<int:id>", responses={200: SessionOut, 404: ErrorOut, 409: ErrorOut}, security=BEARER)
@@ -76,17 +60,17 @@ def get_session(path: ActivityPath):
 def edit_session(path: ActivityPath, body: SessionPatch):
     """修改单场（时间、名额、标题）；已报名的志愿者会收到时间变更通知。"""
     principal = current_principal()
-    session = activities.get("session", path.id, principal)
+    session = queries.get("session", path.id, principal)
     changes = body.model_dump(exclude_unset=True)
-    return session_out(activities.edit(principal, session, changes))
+    return session_out(lifecycle.edit(principal, session, changes))
 
 
 @api.post("/sessions/<int:id>/cancel", responses={200: SessionOut, 404: ErrorOut, 409: ErrorOut}, security=BEARER)
 @login_required("secretary", "staff")
 def cancel_session(path: ActivityPath, body: CancelIn):
     principal = current_principal()
-    session = activities.get("session", path.id, principal)
-    return session_out(activities.cancel(principal, session, body.reason))
+    session = queries.get("session", path.id, principal)
+    return session_out(lifecycle.cancel(principal, session, body.reason))
 
 
 @api.post("/sessions/<int:id>/signups", responses={201: SignupOut, 404: ErrorOut, 409: ErrorOut}, security=BEARER)
@@ -94,7 +78,7 @@ def cancel_session(path: ActivityPath, body: CancelIn):
 def sign_up(path: ActivityPath):
     """报名：有座位则确认，否则进入候补并返回位次。"""
     principal = current_principal()
-    signup, position = activities.sign_up(principal, "session", path.id, waitlist=True)
+    signup, position = signups.sign_up(principal, "session", path.id, waitlist=True)
     return signup_out(signup, position), 201
 
 
@@ -103,7 +87,7 @@ def sign_up(path: ActivityPath):
 def withdraw(path: ActivityPath):
     """取消报名：座位让给候补第一位，并通知他。"""
     principal = current_principal()
-    activities.withdraw_signup(principal, activities.get("session", path.id, principal))
+    signups.withdraw_signup(principal, queries.get("session", path.id, principal))
     return "", 204
 
 
@@ -111,4 +95,4 @@ def withdraw(path: ActivityPath):
 @login_required("secretary", "staff")
 def session_roster(path: ActivityPath):
     principal = current_principal()
-    return roster_out(activities.roster(principal, activities.get("session", path.id, principal)))
+    return roster_out(queries.roster(principal, queries.get("session", path.id, principal)))

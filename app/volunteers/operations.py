@@ -1,9 +1,11 @@
 """Registering, changing and withdrawing a volunteer, and the area teams."""
 
+from collections.abc import Callable, Iterable
+
+from flask import Flask, current_app
 from sqlalchemy import select
 
 from app.accounts.models import Secretary, User
-from app.attendance import certificates
 from app.core import audit, auth, clock
 from app.core.access import Principal, level_of
 from app.core.crypto import cipher, mask_id_number, mask_name, mask_phone
@@ -30,7 +32,14 @@ def _volunteer_role(row) -> dict:
     return {"roles": {"volunteer"}, "volunteer_id": row.volunteer_id} if row.volunteer_id else {}
 
 
-auth.role_source(_volunteer_columns, _volunteer_role)
+#: What a registered volunteer confers; create_app hands it to core.auth.
+ROLES = auth.RoleSource(_volunteer_columns, _volunteer_role)
+
+
+def init_app(app: Flask, *, on_withdrawal: Iterable[Callable[[int], object]]) -> None:
+    """What higher rooms do when a volunteer withdraws (attendance voids the certificates), named by
+    the factory so volunteers never imports them; each gets the volunteer's id, in the same transaction."""
+    app.extensions["volunteers.on_withdrawal"] = tuple(on_withdrawal)
 
 
 def snapshot(volunteer: Volunteer) -> dict:
@@ -164,7 +173,8 @@ def withdraw(principal: Principal) -> None:
         )
         db.session.delete(secretary)
     auth.revoke_all(user.id)
-    certificates.forget(volunteer.id)
+    for hook in current_app.extensions["volunteers.on_withdrawal"]:
+        hook(volunteer.id)
     audit.record(
         "withdraw",
         "volunteer",

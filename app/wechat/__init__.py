@@ -7,7 +7,6 @@ token where every process of the service finds it: Redis, or the database (app/w
 
 from flask import Flask, current_app
 
-from app.wechat import models as _models  # noqa: F401 — the token table, known to migrations
 from app.wechat.gateway import (
     CodeSession,
     Gateway,

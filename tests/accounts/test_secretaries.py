@@ -7,7 +7,7 @@ from app.accounts import operations as accounts
 from app.core.audit import AuditEntry
 from app.extensions import db
 from tests.builders import STAFF_PASSWORD
-from tests.volunteers.helpers import assert_error
+from tests.contract import assert_error
 
 VILLAGE = "140105001001"  # 小店村, county 140105, city 140100
 OTHER_COUNTY_VILLAGE = "140106001001"  # 迎泽村, county 140106

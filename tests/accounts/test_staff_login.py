@@ -9,7 +9,7 @@ from app.accounts import operations as accounts
 from app.core import clock
 from app.extensions import db
 from tests.builders import STAFF_PASSWORD
-from tests.volunteers.helpers import assert_error
+from tests.contract import assert_error
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 

@@ -4,7 +4,6 @@ from datetime import datetime
 
 from app.core import clock
 from app.core.clock import SERVICE_ZONE
-from tests.contract import assert_error  # noqa: F401  (the tests import them from here)
 
 VILLAGE = "140105001001"
 OTHER_VILLAGE = "140105001002"  # same county

@@ -11,7 +11,8 @@ from sqlalchemy import select
 from app.attendance import certificates
 from app.attendance.models import Certificate
 from app.extensions import db
-from tests.attendance.helpers import assert_error, at
+from tests.attendance.helpers import at
+from tests.contract import assert_error
 
 PHONE = "13912345678"
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"

@@ -3,7 +3,8 @@
 from datetime import datetime, timedelta
 
 from app.core import clock
-from tests.attendance.helpers import END, OTHER_VILLAGE, START, assert_error, at
+from tests.attendance.helpers import END, OTHER_VILLAGE, START, at
+from tests.contract import assert_error
 
 
 def test_a_confirmed_volunteer_checks_in_and_out(site):

@@ -9,7 +9,8 @@ import pytest
 from app.attendance.operations import CHECKIN_PAGE
 from app.core import clock
 from app.extensions import db
-from tests.attendance.helpers import END, OTHER_COUNTY_VILLAGE, OTHER_VILLAGE, START, VILLAGE, assert_error, at
+from tests.attendance.helpers import END, OTHER_COUNTY_VILLAGE, OTHER_VILLAGE, START, VILLAGE, at
+from tests.contract import assert_error
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

@@ -9,8 +9,9 @@ from app.attendance.models import CorrectionRequest
 from app.core import clock
 from app.core.audit import AuditEntry
 from app.extensions import db
-from tests.attendance.helpers import OTHER_COUNTY_VILLAGE, OTHER_VILLAGE, VILLAGE, assert_error, at
+from tests.attendance.helpers import OTHER_COUNTY_VILLAGE, OTHER_VILLAGE, VILLAGE, at
 from tests.builders import registration
+from tests.contract import assert_error
 
 
 @pytest.fixture

@@ -4,7 +4,8 @@ gave its position with the code. The volunteer's position is used for that and n
 
 from app.core import clock
 from config.catalog import PRIVACY_POLICY_VERSION
-from tests.attendance.helpers import assert_error, at
+from tests.attendance.helpers import at
+from tests.contract import assert_error
 
 VENUE = {"latitude": 37.7353, "longitude": 112.5649}  # 小店村
 NEARBY = {"latitude": 37.7363, "longitude": 112.5649}  # about 111 m north

@@ -1,22 +1,12 @@
-"""What the bot's tests share: a side-effect file per test, and readers for the run record."""
+"""What the bot's tests share: readers for the side-effect file and the run record."""
 
 import time
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
-from app.core.scheduling import JobRun
 from app.extensions import db
-
-
-@pytest.fixture
-def side_effects(tmp_path, monkeypatch) -> Path:
-    """The file the sample jobs append a line to on every run (one line per run, with the pid)."""
-    path = tmp_path / "side-effects.log"
-    path.touch()
-    monkeypatch.setenv("BOT_TEST_LOG", str(path))
-    return path
+from app.scheduling.models import JobRun
 
 
 def lines(path: Path) -> list[str]:

@@ -4,8 +4,8 @@ that happened twice would show as two lines, and jobs that write to the database
 import os
 from datetime import UTC, datetime
 
-from app.core.scheduling import Lease
 from app.extensions import db
+from app.scheduling.models import Lease
 from bots.jobs import Job, every
 
 PERSONAL = "张三 13900000000"

@@ -12,12 +12,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from apscheduler.triggers.interval import IntervalTrigger
 
-from app.core import leader
 from app.core.clock import SERVICE_ZONE
-from app.core.leader import DatabaseLease, RedisLease
 from app.extensions import db
-from bots import runner
+from bots import leader, runner
 from bots.jobs import Job
+from bots.leader import DatabaseLease, RedisLease
 from bots.process import Bot
 from tests.bots import sample_jobs
 from tests.bots.helpers import lines, runs, wait_until

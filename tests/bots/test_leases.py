@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from app.core.leader import DatabaseLease, RedisLease, lease_for
+from bots.leader import DatabaseLease, RedisLease, lease_for
 
 pytestmark = pytest.mark.real_commits
 

@@ -4,8 +4,8 @@ once; a run already recorded is skipped; a failure rolls back and is recorded wi
 import logging
 from datetime import UTC, datetime
 
-from app.core.scheduling import Lease
 from app.extensions import db
+from app.scheduling.models import Lease
 from bots import runner
 from tests.bots import sample_jobs
 from tests.bots.helpers import lines, runs

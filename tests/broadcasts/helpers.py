@@ -1,65 +1,22 @@
-"""What the broadcast tests share: a fixed calendar, the people of two counties, and readers for what
-staff, volunteers and the audit trail see."""
+"""What the broadcast tests share: people, request bodies, the bot's job, and readers for what staff,
+volunteers and the audit trail see (the calendar and places are in tests/fixtures.py)."""
 
 from datetime import datetime, timedelta
 
-import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import select, update
 
-from app.accounts import operations as accounts
 from app.broadcasts import operations as broadcasts
 from app.core import clock
 from app.core.audit import AuditEntry
-from app.core.clock import SERVICE_ZONE
 from app.extensions import db
 from app.notify.models import Allowance, Message
 from config.templates import templates
-from tests.contract import assert_error, created  # noqa: F401  (the tests import them from here)
-
-VILLAGE = "140105001001"  # 小店村, county 140105
-NEIGHBOUR = "140105001002"  # 西温庄村, the same county
-ELSEWHERE = "140106001001"  # 迎泽村, county 140106
-NOW = datetime(2026, 12, 1, 9, 0, tzinfo=SERVICE_ZONE)
-
-
-@pytest.fixture(autouse=True)
-def calendar():
-    clock.freeze(NOW)
-
-
-@pytest.fixture(autouse=True)
-def cheap_passwords(monkeypatch):
-    """Staff accounts hash passwords with argon2; these tests are not about that."""
-    monkeypatch.setattr(accounts, "passwords", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
-
-
-@pytest.fixture
-def county(build) -> str:
-    """Staff of 小店区 (140105)."""
-    return build.staff("140105")
 
 
 class Person:
     def __init__(self, api, token: str):
         self.token = token
         self.user_id = api.as_(token).get("/me").json["id"]
-
-
-@pytest.fixture
-def education_team(api, build) -> dict[str, Person]:
-    """Volunteers in and around county 140105's education team."""
-
-    def volunteer(**registration) -> Person:
-        return Person(api, build.volunteer(**registration)[0])
-
-    return {
-        "teacher": volunteer(home_region=VILLAGE, areas=["education"]),
-        "doctor_teacher": volunteer(home_region=NEIGHBOUR, areas=["medical", "education"]),
-        "doctor": volunteer(home_region=VILLAGE, areas=["medical"]),
-        "county_teacher": volunteer(home_region="140105", areas=["education"]),
-        "other_county_teacher": volunteer(home_region=ELSEWHERE, areas=["education"]),
-    }
 
 
 def broadcast_body(**audience) -> dict:

@@ -2,16 +2,9 @@
 
 import pytest
 
-from tests.broadcasts.helpers import (
-    ELSEWHERE,
-    NOW,
-    assert_error,
-    broadcast_body,
-    created,
-    hours,
-    inbox_titles,
-    post,
-)
+from tests.broadcasts.helpers import broadcast_body, hours, inbox_titles, post
+from tests.contract import assert_error, created
+from tests.fixtures import ELSEWHERE, NOW
 
 
 def test_a_region_outside_the_staff_members_scope_is_named_out_of_scope(api, build, county, education_team):

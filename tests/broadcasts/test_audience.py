@@ -4,19 +4,9 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.notify.models import Message
-from tests.broadcasts.helpers import (
-    ELSEWHERE,
-    NOW,
-    VILLAGE,
-    Person,
-    allow_pushes,
-    broadcast_body,
-    created,
-    deliveries,
-    inbox_titles,
-    post,
-    show,
-)
+from tests.broadcasts.helpers import Person, allow_pushes, broadcast_body, deliveries, inbox_titles, post, show
+from tests.contract import created
+from tests.fixtures import ELSEWHERE, NOW, VILLAGE
 
 TITLE = "寒假支教动员"
 

@@ -10,7 +10,9 @@ from app.broadcasts import operations
 from app.core import clock
 from app.extensions import db
 from app.notify.models import Message
-from tests.broadcasts.helpers import NOW, broadcast_body, created, hours, post
+from tests.broadcasts.helpers import broadcast_body, hours, post
+from tests.contract import created
+from tests.fixtures import NOW
 
 pytestmark = [pytest.mark.real_commits]
 

@@ -7,12 +7,9 @@ from app.broadcasts.models import Broadcast
 from app.extensions import db
 from app.notify.models import Message
 from tests.broadcasts.helpers import (
-    NOW,
     allow_pushes,
-    assert_error,
     audit_trail,
     broadcast_body,
-    created,
     deliver,
     deliveries,
     hours,
@@ -21,6 +18,8 @@ from tests.broadcasts.helpers import (
     run_job,
     show,
 )
+from tests.contract import assert_error, created
+from tests.fixtures import NOW
 
 TITLE = "寒假支教动员"
 

@@ -1,4 +1,5 @@
-"""WeChat's side of message push, done the way its servers do it, and readers for what the bot said."""
+"""WeChat's side of /wechat/callback (its "message push"), done the way its servers do it, and readers for
+what the bot said."""
 
 import hashlib
 import itertools
@@ -55,7 +56,7 @@ def _now() -> int:
     return int(clock.now().timestamp())
 
 
-class WeChatPush:
+class WeChatDeliveries:
     """Posts to /wechat/callback as WeChat would: signed, and encrypted when `safe`."""
 
     def __init__(self, client):
@@ -63,12 +64,12 @@ class WeChatPush:
         self.safe = False
 
     def text(self, openid: str, content: str, msg_id: int | None = None):
-        return self.push(text_xml(openid, content, msg_id))
+        return self.deliver(text_xml(openid, content, msg_id))
 
     def event(self, openid: str, event: str, inner: str = ""):
-        return self.push(event_xml(openid, event, inner))
+        return self.deliver(event_xml(openid, event, inner))
 
-    def push(self, xml: str, *, skew: int = 0):
+    def deliver(self, xml: str, *, skew: int = 0):
         query, body = self.signed(xml, skew=skew)
         return self.send(query, body)
 

@@ -115,7 +115,7 @@ def test_a_picture_or_voice_message_gets_the_help(chat_app, wechat, volunteer):
         f"<CreateTime>{int(clock.now().timestamp())}</CreateTime><MsgType>image</MsgType>"
         "<PicUrl>https://example.invalid/p.jpg</PicUrl><MediaId>m1</MediaId><MsgId>24777000000000001</MsgId></xml>"
     )
-    assert wechat.push(xml).status_code == 200
+    assert wechat.deliver(xml).status_code == 200
     assert replies(chat_app, user_id)[-1].body == commands.HELP
 
 

@@ -74,8 +74,8 @@ def test_a_retried_event_counts_once(chat_app, wechat, person):
     xml = event_xml(
         openid, "subscribe_msg_popup_event", subscription_list("SubscribeMsgPopupEvent", {reminder: "accept"})
     )
-    assert wechat.push(xml).status_code == 200
-    assert wechat.push(xml).status_code == 200  # WeChat's retry: new nonce, same sender, time and event
+    assert wechat.deliver(xml).status_code == 200
+    assert wechat.deliver(xml).status_code == 200  # WeChat's retry: new nonce, same sender, time and event
     assert allowances(chat_app, user_id)[reminder] == ("one_time", 1, False)
 
 

@@ -5,7 +5,7 @@ import re
 import pytest
 from openapi_spec_validator import validate
 
-from tests.volunteers.helpers import assert_error
+from tests.contract import assert_error
 
 
 @pytest.fixture

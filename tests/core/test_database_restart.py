@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import text
 
 from app.extensions import db
-from tests.volunteers.helpers import assert_error
+from tests.contract import assert_error
 
 pytestmark = [pytest.mark.real_commits]
 

@@ -7,7 +7,7 @@ from sqlalchemy import text
 
 from app.core import clock
 from app.extensions import db
-from tests.volunteers.helpers import assert_error
+from tests.contract import assert_error
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 

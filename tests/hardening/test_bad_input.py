@@ -6,7 +6,8 @@ import json
 import pytest
 
 from tests.builders import registration
-from tests.sessions.helpers import assert_error, created, need_body, row_counts, session_body
+from tests.contract import assert_error, created
+from tests.sessions.helpers import need_body, row_counts, session_body
 
 HUGE = 99999999999999999999
 JUST_PAST_INTEGER = 2**31

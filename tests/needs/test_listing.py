@@ -2,7 +2,9 @@
 
 import pytest
 
-from tests.sessions.helpers import ELSEWHERE, assert_error, at, created, need_body
+from tests.contract import assert_error, created
+from tests.fixtures import ELSEWHERE, at
+from tests.sessions.helpers import need_body
 
 
 @pytest.fixture

@@ -2,16 +2,9 @@
 
 import pytest
 
-from tests.sessions.helpers import (
-    ELSEWHERE,
-    NEIGHBOUR,
-    assert_error,
-    at,
-    audit_trail,
-    created,
-    need_body,
-    row_counts,
-)
+from tests.contract import assert_error, created
+from tests.fixtures import ELSEWHERE, NEIGHBOUR, at
+from tests.sessions.helpers import audit_trail, need_body, row_counts
 
 BAD_FIELDS = [
     ({"starts_at": at(1, 8).isoformat(), "ends_at": at(1, 12).isoformat()}, "starts_at"),

@@ -5,18 +5,9 @@ from datetime import timedelta
 import pytest
 
 from app.core import clock
-from tests.sessions.helpers import (
-    NOW,
-    assert_error,
-    at,
-    audit_trail,
-    created,
-    inbox,
-    need_body,
-    row_counts,
-    series_ids,
-    user_id,
-)
+from tests.contract import assert_error, created
+from tests.fixtures import NOW, at, inbox, user_id
+from tests.sessions.helpers import audit_trail, need_body, row_counts, series_ids
 
 WEEKLY = "FREQ=WEEKLY;BYDAY=SA;UNTIL=20271127T235959"  # every Saturday for a year
 

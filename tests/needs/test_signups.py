@@ -3,17 +3,9 @@
 import pytest
 
 from app.core import clock
-from tests.sessions.helpers import (
-    assert_error,
-    at,
-    audit_trail,
-    created,
-    need_body,
-    row_counts,
-    session_body,
-    titles,
-    user_id,
-)
+from tests.contract import assert_error, created
+from tests.fixtures import at, titles, user_id
+from tests.sessions.helpers import audit_trail, need_body, row_counts, session_body
 
 
 @pytest.fixture

@@ -18,7 +18,8 @@ from app.core import clock
 from app.extensions import db
 from app.notify import sender
 from app.notify.models import Message
-from tests.notify.conftest import FAST, add_user, allow, queue, template_id
+from config.rules import RULES
+from tests.notify.helpers import FAST, add_user, allow, queue, template_id
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.real_commits
@@ -105,7 +106,7 @@ def test_a_killed_sender_loses_nothing_and_resends_at_most_one(wechat_app, fake_
 
     with wechat_app.app_context():
         assert sender.send_due()["claimed"] == 0, "the dead sender's claims still hold"
-        clock.freeze(clock.now() + timedelta(seconds=sender.DEFAULTS["SEND_CLAIM_SECONDS"] + 1))
+        clock.freeze(clock.now() + timedelta(seconds=RULES["SEND_CLAIM_SECONDS"] + 1))
         while sender.send_due()["claimed"]:
             pass
 

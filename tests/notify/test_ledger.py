@@ -8,7 +8,7 @@ import pytest
 from app.core import clock
 from app.extensions import db
 from app.notify import ledger
-from tests.notify.conftest import add_user, allowance, template_id
+from tests.notify.helpers import add_user, allowance, template_id
 
 
 @pytest.fixture

@@ -11,8 +11,9 @@ from app.core import clock
 from app.extensions import db
 from app.notify import operations, sender
 from app.notify.models import Message
+from config.rules import RULES
 from tests.fake_wechat_fixtures import TIMEOUT_SECONDS
-from tests.notify.conftest import add_user, allow, allowance, message, queue, send, template_id
+from tests.notify.helpers import add_user, allow, allowance, message, queue, send, template_id
 
 SUBSCRIBE = "cgi-bin/message/subscribe/send"
 LATER = timedelta(hours=3)  # past any backoff before the last attempts
@@ -371,7 +372,7 @@ def test_a_crash_after_wechat_answered_resends_only_that_message(pusher, fake_we
     monkeypatch.setattr(sender, "_record", record)
 
     assert send() == {"claimed": 0}, "the unsent are still claimed by the dead sender"
-    clock.freeze(clock.now() + timedelta(seconds=sender.DEFAULTS["SEND_CLAIM_SECONDS"] + 1))
+    clock.freeze(clock.now() + timedelta(seconds=RULES["SEND_CLAIM_SECONDS"] + 1))
     assert send() == {"claimed": 3, "sent": 3}
 
     titles = [pushed["data"]["thing1"]["value"] for pushed in fake_wechat.subscribe_sent]

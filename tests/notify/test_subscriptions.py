@@ -4,7 +4,7 @@ import pytest
 
 from app.core import clock
 from app.notify import ledger
-from tests.notify.conftest import SUBSCRIBE_PURPOSES, template_ids
+from tests.notify.helpers import SUBSCRIBE_PURPOSES, template_ids
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from redis import Redis
 
 from app.core import throttle
 from app.notify import sender
-from tests.notify.conftest import add_user, allow, queue, template_id
+from tests.notify.helpers import add_user, allow, queue, template_id
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL")
 

@@ -5,7 +5,6 @@ from sqlalchemy import select
 from app.core.audit import AuditEntry
 from app.extensions import db
 from app.regions.models import Region
-from tests.contract import CHINESE, assert_error  # noqa: F401  (the tests import them from here)
 
 
 def stored(*codes: str) -> dict[str, tuple[str, bool]]:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.regions.helpers import assert_error
+from tests.contract import assert_error
 
 SHANXI_CITIES = [
     "太原市",

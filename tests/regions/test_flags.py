@@ -1,6 +1,7 @@
 """Staff mark 贫困村 and 深度贫困县 within their own region; every change is in the audit trail."""
 
-from tests.regions.helpers import assert_error, audit_rows
+from tests.contract import assert_error
+from tests.regions.helpers import audit_rows
 
 VILLAGE = "140105001002"  # 西温庄村, in 小店区 (140105)
 OTHER_COUNTY_VILLAGE = "140106001001"  # 迎泽村, in 迎泽区 (140106)

@@ -4,7 +4,8 @@ from sqlalchemy import event
 
 from app.extensions import db
 from app.regions import operations
-from tests.regions.helpers import CHINESE, audit_rows, stored
+from tests.contract import CHINESE
+from tests.regions.helpers import audit_rows, stored
 
 
 def run(*lines: str) -> operations.ImportReport:

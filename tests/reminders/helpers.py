@@ -3,7 +3,9 @@
 from app.core import clock
 from app.extensions import db
 from app.reminders import operations
-from tests.sessions.helpers import at, created, session_body
+from tests.contract import created
+from tests.fixtures import at
+from tests.sessions.helpers import session_body
 
 
 def run_at(app, moment) -> int:

@@ -7,8 +7,9 @@ from app.activities.models import Activity
 from app.core.auth import build_principal
 from app.extensions import db
 from app.reminders import operations
+from tests.contract import assert_error
+from tests.fixtures import inbox, titles, user_id
 from tests.reminders.helpers import START, run_at, schedule, sign_up
-from tests.sessions.helpers import assert_error, inbox, titles, user_id
 
 
 def cant_come(api, token, signup_id):

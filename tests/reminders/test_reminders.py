@@ -7,8 +7,10 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.notify.models import Message
+from tests.contract import created
+from tests.fixtures import ELSEWHERE, at, inbox, titles
 from tests.reminders.helpers import START, run_at, schedule, sign_up
-from tests.sessions.helpers import ELSEWHERE, at, created, inbox, need_body, titles
+from tests.sessions.helpers import need_body
 
 HOUR = timedelta(hours=1)
 

@@ -2,15 +2,9 @@
 
 import pytest
 
-from tests.sessions.helpers import (
-    ELSEWHERE,
-    NEIGHBOUR,
-    assert_error,
-    at,
-    created,
-    row_counts,
-    session_body,
-)
+from tests.contract import assert_error, created
+from tests.fixtures import ELSEWHERE, NEIGHBOUR, at
+from tests.sessions.helpers import row_counts, session_body
 
 BAD_FIELDS = [
     ({"starts_at": at(1, 8).isoformat(), "ends_at": at(1, 10).isoformat()}, "starts_at"),

@@ -6,17 +6,9 @@ from datetime import timedelta
 import pytest
 
 from app.core import clock
-from tests.sessions.helpers import (
-    NOW,
-    assert_error,
-    at,
-    audit_trail,
-    created,
-    series_ids,
-    session_body,
-    titles,
-    user_id,
-)
+from tests.contract import assert_error, created
+from tests.fixtures import NOW, at, titles, user_id
+from tests.sessions.helpers import audit_trail, series_ids, session_body
 
 ALL_YEAR = "FREQ=WEEKLY;BYDAY=TU;UNTIL=20271130T235959"
 

@@ -3,17 +3,9 @@
 import pytest
 
 from app.core import clock
-from tests.sessions.helpers import (
-    assert_error,
-    at,
-    audit_trail,
-    created,
-    inbox,
-    row_counts,
-    session_body,
-    titles,
-    user_id,
-)
+from tests.contract import assert_error, created
+from tests.fixtures import at, inbox, titles, user_id
+from tests.sessions.helpers import audit_trail, row_counts, session_body
 
 
 @pytest.fixture
@@ -246,7 +238,9 @@ def test_bad_edits_are_refused_whole(app, api, secretary, session, change):
     answer = api.as_(secretary).patch(f"/sessions/{session['id']}", change)
     assert_error(answer, 422, "validation_failed", *change)
     assert row_counts(app) == before
-    assert api.get(f"/sessions/{session['id']}").json == {k: v for k, v in session.items() if k not in ("occurrences", "series_total")}
+    assert api.get(f"/sessions/{session['id']}").json == {
+        k: v for k, v in session.items() if k not in ("occurrences", "series_total")
+    }
 
 
 def test_only_organisers_edit_cancel_or_read_the_roster(api, build, session, people, hire):

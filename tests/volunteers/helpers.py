@@ -5,7 +5,6 @@ import json
 from sqlalchemy import text
 
 from app.extensions import db
-from tests.contract import assert_error  # noqa: F401  (the tests import them from here)
 
 _WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 _CHECK = "10X98765432"

@@ -5,7 +5,8 @@ from sqlalchemy import select, text
 from app.core.audit import AuditEntry
 from app.extensions import db
 from config.catalog import PRIVACY_POLICY_VERSION
-from tests.volunteers.helpers import assert_error, id_number
+from tests.contract import assert_error
+from tests.volunteers.helpers import id_number
 
 
 def audit_rows(app, volunteer_id: int, action: str | None = None) -> list[AuditEntry]:

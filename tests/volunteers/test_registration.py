@@ -9,7 +9,8 @@ from app.core.crypto import cipher
 from app.volunteers import operations
 from config.catalog import PRIVACY_POLICY_VERSION
 from tests.builders import registration
-from tests.volunteers.helpers import assert_error, id_number
+from tests.contract import assert_error
+from tests.volunteers.helpers import id_number
 
 ID_NUMBER = id_number()
 

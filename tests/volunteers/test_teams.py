@@ -1,6 +1,6 @@
 """Joining and leaving the nine area teams."""
 
-from tests.volunteers.helpers import assert_error
+from tests.contract import assert_error
 
 
 def test_join_a_team_then_join_again(api, build):

@@ -6,7 +6,8 @@ from app.core.audit import AuditEntry
 from app.extensions import db
 from config.catalog import PRIVACY_POLICY_VERSION
 from tests.builders import registration
-from tests.volunteers.helpers import assert_error, assert_not_stored, database_text, id_number
+from tests.contract import assert_error
+from tests.volunteers.helpers import assert_not_stored, database_text, id_number
 
 SENSITIVE = {"version": PRIVACY_POLICY_VERSION, "sensitive": True}
 

@@ -14,7 +14,8 @@ from app.wechat.storage import DatabaseStorage
 from tests.caller import Caller
 from tests.contract import created
 from tests.fake_wechat_fixtures import TIMEOUT_SECONDS
-from tests.sessions.helpers import NOW, Hire, need_body
+from tests.fixtures import NOW, Hire
+from tests.sessions.helpers import need_body
 
 pytestmark = pytest.mark.real_commits
 

@@ -1,13 +1,13 @@
-"""WeChat message push as it arrives: a signed query string, an XML body, AES-encrypted in safe mode.
+"""What WeChat delivers to /wechat/callback (its "message push"), as it arrives: a signed query string,
+an XML body, AES-encrypted in safe mode (the crypto is app/wechat/callback.py).
 
 Plain mode signs only token + timestamp + nonce, not the body, so a signed URL seen once could carry
-any body: every push is accepted once (nonce, timestamp and signature remembered for the window)
+any body: every delivery is accepted once (nonce, timestamp and signature remembered for the window)
 and only while its timestamp is fresh. With an AES key configured, only safe mode is accepted,
-where the signature covers the encrypted body.
+where the signature covers the encrypted body. The error codes keep WeChat's word (push_*).
 """
 
 import hashlib
-import hmac
 import threading
 import time
 from collections import deque
@@ -19,34 +19,33 @@ from datetime import UTC, datetime, timedelta
 from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeXML
 from flask import current_app
-from wechatpy.crypto import WeChatCrypto
-from wechatpy.utils import WeChatSigner
 
 from app.core import clock
 from app.core.errors import AppError, Forbidden
 from app.extensions import redis_client
+from app.wechat import callback
 
-#: How far a push's timestamp may be from our clock, either way.
+#: How far a delivery's timestamp may be from our clock, either way.
 WINDOW = timedelta(minutes=5)
-#: A push is accepted while now is within WINDOW of its timestamp, and it arrives no earlier than
+#: A delivery is accepted while now is within WINDOW of its timestamp, and it arrives no earlier than
 #: WINDOW before it, so remembering it for twice the window outlives every moment it could be replayed.
 REMEMBER = 2 * WINDOW
 REDIS_PREFIX = "volunteers:wechat-push:"
 
 
-class PushRefused(Forbidden):
+class DeliveryRefused(Forbidden):
     code = "push_refused"
     message = "消息推送校验失败"
 
 
-class MalformedPush(AppError):
+class MalformedDelivery(AppError):
     code = "push_malformed"
     message = "消息格式不正确"
 
 
 @dataclass(frozen=True)
-class Push:
-    """A verified push: the message's fields, and the key that marks this delivery as seen."""
+class Delivery:
+    """A verified delivery: the message's fields, and the key that marks it as seen."""
 
     message: dict
     replay_key: str
@@ -60,50 +59,50 @@ def verify_server(args: Mapping[str, str]) -> str:
     return args.get("echostr", "")
 
 
-def verify(args: Mapping[str, str], body: bytes) -> Push:
-    """Authenticate a POSTed push and read its message; PushRefused (403) when anything is off."""
+def verify(args: Mapping[str, str], body: bytes) -> Delivery:
+    """Authenticate a POSTed delivery and read its message; DeliveryRefused (403) when anything is off."""
     token, timestamp, nonce = _token(), args.get("timestamp", ""), args.get("nonce", "")
     if args.get("encrypt_type", "").lower() == "aes":
         signature = args.get("msg_signature", "")
         encrypted = parse_xml(body).get("Encrypt")
         if not isinstance(encrypted, str) or not encrypted:
-            raise PushRefused("安全模式消息缺少密文", code="push_not_encrypted")
+            raise DeliveryRefused("安全模式消息缺少密文", code="push_not_encrypted")
         _require_signature(signature, token, timestamp, nonce, encrypted)
         _require_fresh(timestamp)
-        message = parse_xml(_decrypt(token, signature, timestamp, nonce, encrypted))
+        message = parse_xml(_decrypt(signature, timestamp, nonce, encrypted))
     else:
         if current_app.config.get("WECHAT_AES_KEY"):
-            raise PushRefused("已启用安全模式，不接受明文消息", code="push_plaintext_refused")
+            raise DeliveryRefused("已启用安全模式，不接受明文消息", code="push_plaintext_refused")
         signature = args.get("signature", "")
         _require_signature(signature, token, timestamp, nonce)
         _require_fresh(timestamp)
         message = parse_xml(body)
     digest = hashlib.sha256(f"{timestamp}:{nonce}:{signature}".encode()).hexdigest()
-    return Push(message, digest)
+    return Delivery(message, digest)
 
 
 @contextmanager
-def once(push: Push) -> Iterator[None]:
+def once(delivery: Delivery) -> Iterator[None]:
     """Handle a delivery at most once in the window; if handling fails it may be delivered again."""
     seen = _seen()
-    if not seen.first_time(push.replay_key):
-        raise PushRefused("重复的消息推送", code="push_replayed")
+    if not seen.first_time(delivery.replay_key):
+        raise DeliveryRefused("重复的消息推送", code="push_replayed")
     try:
         yield
     except BaseException:
-        seen.forget(push.replay_key)
+        seen.forget(delivery.replay_key)
         raise
 
 
 def parse_xml(body: bytes | str) -> dict:
-    """The push's XML as a dict: text for leaf elements, dicts for nested ones, lists for repeats.
+    """The delivered XML as a dict: text for leaf elements, dicts for nested ones, lists for repeats.
 
     defusedxml refuses DTDs and entities, so a body cannot expand or reach outside itself.
     """
     try:
         root = SafeXML.fromstring(body, forbid_dtd=True)
     except (SafeXML.ParseError, DefusedXmlException):
-        raise MalformedPush() from None
+        raise MalformedDelivery() from None
     value = _element(root)
     return value if isinstance(value, dict) else {}
 
@@ -126,37 +125,32 @@ def _element(element) -> str | dict:
 def _token() -> str:
     token = current_app.config.get("WECHAT_TOKEN")
     if not token:
-        raise PushRefused("未配置消息推送令牌（WECHAT_TOKEN）", code="push_not_configured")
+        raise DeliveryRefused("未配置消息推送令牌（WECHAT_TOKEN）", code="push_not_configured")
     return token
 
 
 def _require_signature(signature: str, token: str, *parts: str) -> None:
-    signer = WeChatSigner()
-    signer.add_data(token, *parts)
-    # Constant-time: in plain mode a signature learnt byte by byte would let anyone post any body.
-    if not signature or not hmac.compare_digest(signer.signature, signature.lower()):
-        raise PushRefused("消息签名无效", code="push_signature_invalid")
+    if not callback.is_signed(signature, token, *parts):
+        raise DeliveryRefused("消息签名无效", code="push_signature_invalid")
 
 
 def _require_fresh(timestamp: str) -> None:
     try:
         sent = datetime.fromtimestamp(int(timestamp), UTC)
     except (ValueError, OverflowError, OSError):
-        raise PushRefused("消息时间戳无效", code="push_timestamp_invalid") from None
+        raise DeliveryRefused("消息时间戳无效", code="push_timestamp_invalid") from None
     if abs(clock.now() - sent) > WINDOW:
-        raise PushRefused("消息时间戳已过期", code="push_stale")
+        raise DeliveryRefused("消息时间戳已过期", code="push_stale")
 
 
-def _decrypt(token: str, signature: str, timestamp: str, nonce: str, encrypted: str) -> str:
-    config = current_app.config
-    if not (config.get("WECHAT_AES_KEY") and config.get("WECHAT_APPID")):
-        raise PushRefused("未配置安全模式密钥（WECHAT_AES_KEY）", code="push_not_configured")
-    crypto = WeChatCrypto(token, config["WECHAT_AES_KEY"], config["WECHAT_APPID"])
+def _decrypt(signature: str, timestamp: str, nonce: str, encrypted: str) -> str:
+    envelope = callback.Envelope.from_config(current_app.config)
+    if envelope is None:
+        raise DeliveryRefused("未配置安全模式密钥（WECHAT_AES_KEY）", code="push_not_configured")
     try:
-        # wechatpy checks msg_signature again, decrypts, and checks the message is for our appid.
-        return crypto.decrypt_message({"Encrypt": encrypted}, signature, timestamp, nonce)
-    except Exception:  # any failure to decrypt a correctly signed body means it is not ours
-        raise PushRefused("消息解密失败", code="push_undecryptable") from None
+        return envelope.open(signature, timestamp, nonce, encrypted)
+    except callback.Undecryptable:
+        raise DeliveryRefused("消息解密失败", code="push_undecryptable") from None
 
 
 # --- deliveries seen ----------------------------------------------------------------------------
@@ -206,4 +200,4 @@ def _seen() -> RedisSeen | MemorySeen:
     redis = redis_client()
     if redis is not None:
         return RedisSeen(redis)
-    return current_app.extensions.setdefault("chatbot_seen_pushes", MemorySeen())
+    return current_app.extensions.setdefault("chatbot_seen_deliveries", MemorySeen())

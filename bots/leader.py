@@ -21,8 +21,8 @@ from flask import current_app
 from sqlalchemy import delete, or_, update
 
 from app.core.db import insert_ignoring_conflicts
-from app.core.scheduling import JobRun, Lease
 from app.extensions import db
+from app.scheduling.models import JobRun, Lease
 
 RUNNING, DONE, FAILED = "running", "done", "failed"
 
@@ -129,7 +129,7 @@ def lease_for(app, name: str, ttl_seconds: float) -> LeaderLease:
     """Redis when the app has it (several hosts may share it); else the database (one host)."""
     redis = app.extensions.get("redis")
     if redis is not None:
-        return RedisLease(redis, name, ttl_seconds, prefix=app.config.get("RATELIMIT_KEY_PREFIX", "volunteers"))
+        return RedisLease(redis, name, ttl_seconds, prefix=app.config["RATELIMIT_KEY_PREFIX"])
     return DatabaseLease(name, ttl_seconds)
 
 
@@ -166,6 +166,6 @@ def _summary(result) -> str | None:
 
 def prune_runs(now: datetime | None = None) -> int:
     """Forget runs older than BOT_RUNS_KEEP_DAYS; their scheduled times are far past any misfire grace."""
-    keep = timedelta(days=current_app.config.get("BOT_RUNS_KEEP_DAYS", 14))
+    keep = timedelta(days=current_app.config["BOT_RUNS_KEEP_DAYS"])
     cutoff = (now or wall_now()) - keep
     return db.session.execute(delete(JobRun).where(JobRun.started_at < cutoff)).rowcount

@@ -59,10 +59,10 @@ def test_unsigned_or_badly_signed_pushes_are_refused(chat_app, wechat, person):
 
 def test_stale_or_future_timestamps_are_refused(chat_app, wechat, person):
     user_id, openid = person
-    refused(wechat.push(text_xml(openid, "帮助"), skew=-301), "push_stale")
-    refused(wechat.push(text_xml(openid, "帮助"), skew=301), "push_stale")
+    refused(wechat.deliver(text_xml(openid, "帮助"), skew=-301), "push_stale")
+    refused(wechat.deliver(text_xml(openid, "帮助"), skew=301), "push_stale")
     assert replies(chat_app, user_id) == []
-    assert wechat.push(text_xml(openid, "帮助"), skew=-290).status_code == 200  # clocks drift a little
+    assert wechat.deliver(text_xml(openid, "帮助"), skew=-290).status_code == 200  # clocks drift a little
 
 
 def test_a_replayed_request_is_refused_and_not_answered_again(chat_app, wechat, person):
@@ -85,9 +85,9 @@ def test_wechat_retrying_one_message_gets_one_reply(chat_app, wechat, person):
 
 def test_malformed_or_entity_laden_xml_is_refused(chat_app, wechat, person):
     user_id, openid = person
-    assert wechat.push(text_xml(openid, "帮助")[:-10]).status_code == 400
+    assert wechat.deliver(text_xml(openid, "帮助")[:-10]).status_code == 400
     entity = text_xml(openid, "&a;").replace("<xml>", '<!DOCTYPE xml [<!ENTITY a "帮助">]><xml>').replace("&amp;", "&")
-    assert wechat.push(entity).status_code == 400
+    assert wechat.deliver(entity).status_code == 400
     assert replies(chat_app, user_id) == []
 
 
