@@ -7,7 +7,9 @@ import secrets
 from pathlib import Path
 
 from cryptography.fernet import Fernet
+from flask.json.provider import DefaultJSONProvider
 from flask_openapi3 import Info, OpenAPI
+from flask_openapi3.types import SecuritySchemesDict
 from redis import Redis
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -41,7 +43,7 @@ from config.settings import config_for, production_problems
 
 ROOT = Path(__file__).resolve().parent.parent
 
-SECURITY_SCHEMES = {"bearer": {"type": "http", "scheme": "bearer"}}
+SECURITY_SCHEMES: SecuritySchemesDict = {"bearer": {"type": "http", "scheme": "bearer"}}
 
 
 def create_app(mode: str | None = None, **overrides) -> OpenAPI:
@@ -77,6 +79,8 @@ def _configure(app: OpenAPI, mode: str | None, overrides: dict) -> None:
     if not app.config["SQLALCHEMY_DATABASE_URI"]:
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'volunteers.db'}"
     _development_secrets(app)
+    # Flask's own provider (OpenAPI keeps it): the one with the ensure_ascii setting.
+    assert isinstance(app.json, DefaultJSONProvider)
     app.json.ensure_ascii = False  # Chinese text as UTF-8, not \u escapes
 
 
@@ -127,7 +131,9 @@ def _init_extensions(app: OpenAPI) -> None:
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**app.config["SQLALCHEMY_ENGINE_OPTIONS"], "hide_parameters": True}
     if app.config["PROXY_HOPS"]:
         # Behind nginx: rate limits and logs must see the client's address, not the proxy's.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_HOPS"], x_proto=app.config["PROXY_HOPS"])
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]  # Flask's documented way to add middleware
+            app.wsgi_app, x_for=app.config["PROXY_HOPS"], x_proto=app.config["PROXY_HOPS"]
+        )
     db.init_app(app)
     # models.db is db, with every table imported (app/models.py): what migrations compare against.
     migrate.init_app(app, models.db, directory=str(ROOT / "migrations"), render_as_batch=True)

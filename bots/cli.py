@@ -30,7 +30,8 @@ def run_once(job: str) -> None:
     ready = runner.load([jobs[job]])
     if not ready:
         raise click.ClickException(f"任务 {job} 的函数 {jobs[job].function} 尚不可用")
-    outcome = runner.execute(current_app._get_current_object(), *ready[0], leader.wall_now(), leader.new_holder("cli"))
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # a LocalProxy, typed as Flask
+    outcome = runner.execute(app, *ready[0], leader.wall_now(), leader.new_holder("cli"))
     click.echo({runner.DONE: f"任务 {job} 已完成", runner.FAILED: f"任务 {job} 运行失败（详见日志）"}[outcome])
     if outcome == runner.FAILED:
         raise SystemExit(1)

@@ -66,7 +66,7 @@ JOBS: list[Job] = [
     # Forgotten check-outs close at the scheduled end, marked for review.
     Job("attendance_close", every(minutes=10), "app.attendance.operations:close_forgotten", misfire_grace_time=600),
     # Expired check-in codes let go of their QR images.
-    Job("checkin_qr_prune", every(minutes=10), "app.attendance.operations:forget_expired_qr", misfire_grace_time=600),
+    Job("checkin_qr_prune", every(minutes=10), "app.attendance.codes:forget_expired_qr", misfire_grace_time=600),
     # Failed staff logins (by the name tried) are forgotten after a day.
     Job(
         "login_failures_prune",

@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from flask import current_app
 from sqlalchemy import delete, or_, update
 
-from app.core.db import insert_ignoring_conflicts
+from app.core.db import insert_ignoring_conflicts, rowcount
 from app.extensions import db
 from app.scheduling.models import JobRun, Lease
 
@@ -168,4 +168,4 @@ def prune_runs(now: datetime | None = None) -> int:
     """Forget runs older than BOT_RUNS_KEEP_DAYS; their scheduled times are far past any misfire grace."""
     keep = timedelta(days=current_app.config["BOT_RUNS_KEEP_DAYS"])
     cutoff = (now or wall_now()) - keep
-    return db.session.execute(delete(JobRun).where(JobRun.started_at < cutoff)).rowcount
+    return rowcount(db.session.execute(delete(JobRun).where(JobRun.started_at < cutoff)))

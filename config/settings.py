@@ -7,11 +7,16 @@ production refuses to start without real secrets, a real database and WeChat cre
 import json
 import os
 from datetime import timedelta
+from typing import ClassVar, overload
 
 from config.rules import RULES
 from config.templates import templates
 
 
+@overload
+def _env(name: str, default: str) -> str: ...
+@overload
+def _env(name: str, default: None = None) -> str | None: ...
 def _env(name: str, default: str | None = None) -> str | None:
     value = os.environ.get(name)
     return value if value not in (None, "") else default
@@ -63,6 +68,8 @@ class BaseConfig:
     PROXY_HOPS = _env_int("PROXY_HOPS", 0)
     TIMEZONE = "Asia/Shanghai"
     MAX_CONTENT_LENGTH = 1024 * 1024
+    # Set below, once the class exists (as are the rules of config/rules.py).
+    WECHAT_TEMPLATES: ClassVar[dict[str, dict]]
 
 
 def _rule(name: str, default):

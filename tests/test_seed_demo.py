@@ -5,9 +5,10 @@ import logging
 import pytest
 from sqlalchemy import func, select
 
-from app import demo, demo_story
+from app import demo
 from app.accounts.models import User
 from app.core import clock
+from app.demo import script, stage
 from app.extensions import db
 from app.notify.models import Message
 
@@ -24,7 +25,7 @@ def seed(app):
 
 def totals(app) -> dict[str, int]:
     with app.app_context():
-        counts = demo_story.table_counts()
+        counts = stage.table_counts()
         counts["users"] = db.session.scalar(select(func.count()).select_from(User))
         counts["messages"] = db.session.scalar(select(func.count()).select_from(Message))
         return counts
@@ -62,14 +63,14 @@ def test_the_demo_province_has_a_story_and_a_second_run_adds_nothing(app, api, c
     assert confirmed and records["total_hours"] > 0
     assert all(r["checked_in_at"] < r["checked_out_at"] < r["confirmed_at"] for r in confirmed)
     inbox = volunteer.get("/inbox").json["items"]
-    assert any(item["title"] == demo_story.BROADCAST[0] for item in inbox)
+    assert any(item["title"] == script.BROADCAST[0] for item in inbox)
 
     # Something is under way now: dev:volunteer-1 has a seat and can check in at once.
     with app.app_context():
-        happening = demo_story.happening_now(clock.now())
+        happening = stage.happening_now(clock.now())
         assert {activity.type for activity in happening} == {"session", "need"}
         session = next(a.id for a in happening if a.type == "session")
-    secretary = api.as_(login(api, f"dev:secretary-{demo_story.HERO_VILLAGE}"))
+    secretary = api.as_(login(api, f"dev:secretary-{script.HERO_VILLAGE}"))
     code = secretary.get(f"/sessions/{session}/checkin-code")
     assert code.status_code == 200, code.json
     checked_in = volunteer.post("/checkins", {"code": code.json["code"]})

@@ -3,10 +3,10 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.core.db import EncryptedString, UTCDateTime, db
+from app.core.db import EncryptedString, Model, UTCDateTime
 
 
-class User(db.Model):
+class User(Model):
     """Anyone who logs in: a WeChat user (openid) or a staff account (username)."""
 
     __tablename__ = "users"
@@ -23,7 +23,7 @@ class User(db.Model):
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class StaffAccount(db.Model):
+class StaffAccount(Model):
     """A league staff member at a desk, bound to the region they answer for."""
 
     __tablename__ = "staff_accounts"
@@ -41,7 +41,7 @@ class StaffAccount(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-class LoginFailure(db.Model):
+class LoginFailure(Model):
     """Failed staff logins by the username tried, whether or not such an account exists: a name
     nobody has locks exactly like a real one, so the answers do not tell which names are real."""
 
@@ -53,7 +53,7 @@ class LoginFailure(db.Model):
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class Secretary(db.Model):
+class Secretary(Model):
     """A village league secretary (村团支部书记), appointed by county staff."""
 
     __tablename__ = "secretaries"

@@ -13,7 +13,7 @@ from app import wechat
 from app.accounts.models import LoginFailure, Secretary, StaffAccount, User
 from app.core import audit, auth, clock
 from app.core.access import Principal, require_staff_over
-from app.core.db import insert_ignoring_conflicts
+from app.core.db import insert_ignoring_conflicts, rowcount
 from app.core.errors import (
     AppError,
     Conflict,
@@ -152,7 +152,7 @@ def staff_login(username: str, password: str, totp: str | None) -> tuple[str, Us
         db.session.commit()  # the count must survive the error response's rollback
         raise Unauthenticated("用户名或密码错误", code="invalid_credentials")
     db.session.execute(delete(LoginFailure).where(LoginFailure.username == username))
-    user = db.session.get(User, account.user_id)
+    user = db.session.get_one(User, account.user_id)  # the account's foreign key names this user
     user.last_login_at = now
     if passwords.check_needs_rehash(account.password_hash):
         account.password_hash = passwords.hash(password)
@@ -182,7 +182,7 @@ def _count_failure(username: str, now) -> None:
 def forget_old_login_failures(now=None) -> int:
     """Failures and lock-outs a day past are forgotten (the bot runs this; unknown names pile up otherwise)."""
     cutoff = (now or clock.now()) - timedelta(days=1)
-    return db.session.execute(delete(LoginFailure).where(LoginFailure.last_failed_at < cutoff)).rowcount
+    return rowcount(db.session.execute(delete(LoginFailure).where(LoginFailure.last_failed_at < cutoff)))
 
 
 def _password_ok(account: StaffAccount, password: str) -> bool:
@@ -214,7 +214,7 @@ def _totp_ok(account: StaffAccount, code: str | None, now) -> bool:
         .values(totp_last_step=step)
         .execution_options(synchronize_session=False)
     )
-    return claimed.rowcount == 1
+    return rowcount(claimed) == 1
 
 
 # --- secretaries -------------------------------------------------------------------------------

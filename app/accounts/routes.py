@@ -2,6 +2,7 @@ from flask import current_app
 from flask_openapi3 import APIBlueprint, Tag
 
 from app.accounts import operations
+from app.accounts.models import User
 from app.accounts.schemas import (
     LoginOut,
     SecretaryIn,
@@ -12,7 +13,7 @@ from app.accounts.schemas import (
     WechatLoginIn,
 )
 from app.core import auth
-from app.core.auth import current_principal, login_required
+from app.core.auth import login_required, require_principal
 from app.core.schemas import BLUEPRINT_RESPONSES, ErrorOut
 from app.extensions import limiter
 
@@ -24,7 +25,7 @@ api = APIBlueprint(
     abp_responses=BLUEPRINT_RESPONSES,
 )
 
-BEARER = [{"bearer": []}]
+BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
 
 
 @api.post("/auth/wechat-login", responses={200: LoginOut, 401: ErrorOut, 429: ErrorOut, 503: ErrorOut})
@@ -32,7 +33,7 @@ BEARER = [{"bearer": []}]
 def wechat_login(body: WechatLoginIn):
     """小程序登录：用 wx.login 的 code 换取令牌。"""
     token, user = operations.wechat_login(body.code)
-    return LoginOut(token=token, user=UserOut.of(operations.principal_of(user.id))).model_dump()
+    return _login_out(token, user)
 
 
 @api.post("/auth/staff-login", responses={200: LoginOut, 401: ErrorOut, 429: ErrorOut})
@@ -40,35 +41,45 @@ def wechat_login(body: WechatLoginIn):
 def staff_login(body: StaffLoginIn):
     """工作人员登录；连续失败将锁定账号。"""
     token, user = operations.staff_login(body.username, body.password, body.totp)
-    return LoginOut(token=token, user=UserOut.of(operations.principal_of(user.id))).model_dump()
+    return _login_out(token, user)
+
+
+def _login_out(token: str, user: User) -> dict:
+    principal = operations.principal_of(user.id)
+    # Someone who just logged in has not withdrawn: withdrawal clears the openid a WeChat login
+    # finds users by, and staff accounts (no openid) cannot register as volunteers to withdraw.
+    assert principal is not None
+    return LoginOut(token=token, user=UserOut.of(principal)).model_dump()
 
 
 @api.post("/auth/logout", responses={204: None}, security=BEARER)
 @login_required()
 def logout():
     """注销当前令牌。"""
-    auth.revoke_token(auth.bearer_token())
+    token = auth.bearer_token()
+    assert token is not None  # login_required let the request in on this bearer token
+    auth.revoke_token(token)
     return "", 204
 
 
 @api.get("/me", responses={200: UserOut, 401: ErrorOut}, security=BEARER)
 @login_required()
 def me():
-    return UserOut.of(current_principal()).model_dump()
+    return UserOut.of(require_principal()).model_dump()
 
 
 @api.post("/secretaries", responses={201: SecretaryOut, 403: ErrorOut, 404: ErrorOut}, security=BEARER)
 @login_required("staff")
 def appoint_secretary(body: SecretaryIn):
     """任命村团支部书记（县级及以上工作人员，限本辖区的村）。"""
-    secretary = operations.appoint_secretary(current_principal(), body.user_id, body.village)
+    secretary = operations.appoint_secretary(require_principal(), body.user_id, body.village)
     return SecretaryOut.model_validate(secretary).model_dump(mode="json"), 201
 
 
 @api.delete("/secretaries/<int:user_id>", responses={204: None, 403: ErrorOut, 404: ErrorOut}, security=BEARER)
 @login_required("staff")
 def remove_secretary(path: SecretaryPath):
-    operations.remove_secretary(current_principal(), path.user_id)
+    operations.remove_secretary(require_principal(), path.user_id)
     return "", 204
 
 

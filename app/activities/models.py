@@ -3,7 +3,7 @@ from datetime import datetime
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.core.db import UTCDateTime, db
+from app.core.db import Model, UTCDateTime
 from app.regions.models import Region
 from config.catalog import AREAS, SESSION_KINDS, SESSION_TOPICS
 
@@ -19,7 +19,7 @@ def _in(column: str, values) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
-class Series(db.Model):
+class Series(Model):
     """A recurring series: an RFC 5545 rule whose occurrences are materialised a few weeks ahead."""
 
     __tablename__ = "series"
@@ -44,7 +44,7 @@ class Series(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-class Activity(db.Model):
+class Activity(Model):
     __tablename__ = "activities"
     __table_args__ = (
         CheckConstraint(_in("type", TYPES), name="type"),
@@ -116,7 +116,7 @@ class Activity(db.Model):
         }
 
 
-class Signup(db.Model):
+class Signup(Model):
     """A volunteer's seat (confirmed) or place in the queue (waitlisted) for one activity."""
 
     __tablename__ = "signups"

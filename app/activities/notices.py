@@ -33,7 +33,8 @@ def tell(
 ) -> None:
     """One message per (activity, event, volunteer): the same event never tells anyone twice."""
     if user_id is None:
-        user_id = db.session.scalar(select(Volunteer.user_id).where(Volunteer.id == signup.volunteer_id))
+        # The sign-up's foreign key names the volunteer.
+        user_id = db.session.execute(select(Volunteer.user_id).where(Volunteer.id == signup.volunteer_id)).scalar_one()
     notify.tell(
         user_id,
         purpose,

@@ -9,9 +9,10 @@ passed in; what it decides comes back as an outcome for signups to answer with.
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
+from typing import Any
 
 from flask import current_app
-from sqlalchemy import JSON, bindparam, cast, func, select
+from sqlalchemy import JSON, ColumnElement, bindparam, cast, func, select
 
 from app.activities import queries
 from app.activities.models import LIVE, Activity, Signup
@@ -154,7 +155,7 @@ def _sign_up_call():
         "waitlisted_body",
     ]
     types = {"now": UTCDateTime(), "seen": UTCDateTime(), "fields": JSON()}
-    args = [bindparam(name, type_=types.get(name)) for name in names]
+    args: list[ColumnElement[Any]] = [bindparam(name, type_=types.get(name)) for name in names]
     args[names.index("fields")] = cast(args[names.index("fields")], JSON)
     call = func.sign_up_for_activity(*args).table_valued("outcome", "signup_id", "queue_position")
     return select(call.render_derived())

@@ -171,11 +171,11 @@ def _seat_update(activity: Activity) -> bool:
 
 
 def waitlist_position(signup: Signup) -> int:
-    return db.session.scalar(
+    return db.session.execute(
         select(func.count())
         .select_from(Signup)
         .where(Signup.activity_id == signup.activity_id, Signup.status == "waitlisted", Signup.id <= signup.id)
-    )
+    ).scalar_one()
 
 
 def withdraw_signup(principal: Principal, activity: Activity, *, reason: str = "本人取消") -> Signup:

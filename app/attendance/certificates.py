@@ -10,8 +10,9 @@ from fpdf import FPDF
 from sqlalchemy import func, select
 
 from app.activities.models import Activity
+from app.attendance.codes import CODE_ALPHABET
 from app.attendance.models import Certificate, ServiceRecord
-from app.attendance.operations import CODE_ALPHABET, confirmed_minutes
+from app.attendance.operations import confirmed_minutes
 from app.core import audit, clock
 from app.core.access import Principal
 from app.core.errors import Conflict, NotFound, ServiceUnavailable
@@ -30,7 +31,7 @@ WITHDRAWN_NAME = "已注销志愿者"  # as app/volunteers names a withdrawn vol
 def issue(principal: Principal) -> Certificate:
     if principal.volunteer_id is None:
         raise NotFound("尚未注册为志愿者", code="not_registered")
-    volunteer = db.session.get(Volunteer, principal.volunteer_id)
+    volunteer = db.session.get_one(Volunteer, principal.volunteer_id)
     minutes = confirmed_minutes(volunteer.id)
     if minutes <= 0:
         raise Conflict("还没有已确认的服务时长，暂不能开具证明", code="no_confirmed_hours")
@@ -61,7 +62,7 @@ def issue(principal: Principal) -> Certificate:
 
 
 def _record_count(volunteer_id: int) -> int:
-    return db.session.scalar(select(func.count()).select_from(ServiceRecord).where(*_served(volunteer_id)))
+    return db.session.scalars(select(func.count()).select_from(ServiceRecord).where(*_served(volunteer_id))).one()
 
 
 def _served(volunteer_id: int) -> tuple:

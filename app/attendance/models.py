@@ -3,12 +3,12 @@ from datetime import datetime
 from sqlalchemy import Boolean, CheckConstraint, Float, ForeignKey, Index, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.core.db import UTCDateTime, db
+from app.core.db import Model, UTCDateTime
 
 RECORD_STATUSES = ("checked_in", "checked_out", "confirmed")
 
 
-class CheckinCode(db.Model):
+class CheckinCode(Model):
     """A short-lived code the organiser's phone shows; volunteers scan it to check in or out."""
 
     __tablename__ = "checkin_codes"
@@ -30,7 +30,7 @@ class CheckinCode(db.Model):
     qr_png: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
-class ServiceRecord(db.Model):
+class ServiceRecord(Model):
     """One volunteer at one activity: check-in, check-out, computed and confirmed service time."""
 
     __tablename__ = "service_records"
@@ -69,7 +69,7 @@ class ServiceRecord(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-class CorrectionRequest(db.Model):
+class CorrectionRequest(Model):
     """A volunteer asking the organiser to correct a record."""
 
     __tablename__ = "correction_requests"
@@ -83,7 +83,7 @@ class CorrectionRequest(db.Model):
     resolved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
-class Certificate(db.Model):
+class Certificate(Model):
     """志愿服务证明: a snapshot of a volunteer's confirmed hours, checkable by anyone by its code."""
 
     __tablename__ = "certificates"

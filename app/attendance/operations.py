@@ -1,35 +1,25 @@
 """Check-in and check-out on site, service time, confirmation and correction, records and stars."""
 
 import math
-import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from app import wechat
 from app.accounts.models import Secretary
 from app.activities.models import Activity, Signup
+from app.attendance.codes import find_code, require_checkin_window
 from app.attendance.models import CheckinCode, CorrectionRequest, ServiceRecord
 from app.core import audit, clock
 from app.core.access import Principal, require_organiser
-from app.core.errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceUnavailable
+from app.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from app.extensions import db
 from app.notify import operations as notify
 from app.volunteers.models import Volunteer
 
-CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
-CHECKIN_PAGE = "pages/checkin/index"
 EARTH_RADIUS_M = 6_371_000
-
-
-@dataclass
-class IssuedCode:
-    code: CheckinCode
-    scene: str
-    qr_png: bytes
 
 
 def snapshot(record: ServiceRecord) -> dict:
@@ -50,106 +40,11 @@ def refuse_withdrawal_once_checked_in(signup: Signup) -> None:
         raise Conflict("你已签到，不能取消报名；如有变故请联系组织者", code="already_checked_in")
 
 
-# --- codes -----------------------------------------------------------------------------------
-
-
-def position(latitude: float | None, longitude: float | None) -> tuple[float, float] | None:
-    """A position given as two query values: both or neither."""
-    if (latitude is None) != (longitude is None):
-        missing = "longitude" if longitude is None else "latitude"
-        raise InvalidInput(fields={missing: "经纬度须同时提供"})
-    return None if latitude is None else (latitude, longitude)
-
-
-def issue_code(principal: Principal, activity: Activity, *, at: tuple[float, float] | None = None) -> IssuedCode:
-    """The current code for the organiser's screen; a fresh one once the last is half spent.
-
-    `at` is where the organiser's phone is: the code keeps the first position it is shown with.
-    """
-    require_organiser(principal, activity.village_code)
-    _require_checkin_window(activity, grace=timedelta(hours=2))
-    ttl = timedelta(seconds=current_app.config["CHECKIN_CODE_TTL_SECONDS"])
-    now = clock.now()
-    code = db.session.scalar(
-        select(CheckinCode)
-        .where(
-            CheckinCode.activity_id == activity.id,
-            CheckinCode.expires_at > now + ttl / 2,
-        )
-        .order_by(CheckinCode.expires_at.desc())
-        .limit(1)
-    )
-    if code is None:
-        code = CheckinCode(
-            code="".join(secrets.choice(CODE_ALPHABET) for _ in range(8)),
-            activity_id=activity.id,
-            issued_by=principal.user_id,
-            issued_at=now,
-            expires_at=now + ttl,
-        )
-        db.session.add(code)
-    if at is None and code.latitude is None:
-        at = _venue(activity)  # the venue does not move when the organiser's phone stops saying where it is
-    if at is not None and code.latitude is None:
-        code.latitude, code.longitude = at
-    scene = f"c={code.code}"  # WeChat allows at most 32 characters of scene
-    if code.qr_png is None:
-        try:
-            code.qr_png = wechat.gateway().wxa_code(scene, CHECKIN_PAGE)
-        except wechat.WeChatError:
-            raise ServiceUnavailable("暂时无法生成签到小程序码，请稍后刷新", code="wechat_unavailable") from None
-    db.session.flush()
-    return IssuedCode(code, scene, code.qr_png)
-
-
-def forget_expired_qr(now: datetime | None = None) -> int:
-    """Expired codes let go of their images (the bot runs this); the codes stay, for the record."""
-    result = db.session.execute(
-        update(CheckinCode)
-        .where(CheckinCode.expires_at <= (now or clock.now()), CheckinCode.qr_png.is_not(None))
-        .values(qr_png=None)
-        .execution_options(synchronize_session=False)
-    )
-    return result.rowcount
-
-
-def _require_checkin_window(activity: Activity, *, grace: timedelta = timedelta(0)) -> None:
-    opens = activity.starts_at - timedelta(minutes=current_app.config["CHECKIN_OPENS_MINUTES"])
-    now = clock.now()
-    if activity.status not in ("open", "filled", "done") or now < opens or now > activity.ends_at + grace:
-        raise Conflict(
-            f"签到时间为活动开始前 {current_app.config['CHECKIN_OPENS_MINUTES']} 分钟至结束",
-            code="checkin_not_open",
-        )
-
-
-def _venue(activity: Activity) -> tuple[float, float] | None:
-    """The last position an organiser's phone gave with a code for this activity."""
-    row = db.session.execute(
-        select(CheckinCode.latitude, CheckinCode.longitude)
-        .where(CheckinCode.activity_id == activity.id, CheckinCode.latitude.is_not(None))
-        .order_by(CheckinCode.issued_at.desc(), CheckinCode.id.desc())
-        .limit(1)
-    ).first()
-    return (row.latitude, row.longitude) if row else None
-
-
-def _code(code_text: str) -> CheckinCode:
-    code = db.session.scalar(select(CheckinCode).where(CheckinCode.code == code_text.strip().upper()))
-    if code is None:
-        raise InvalidInput("签到码无效", code="checkin_code_invalid", fields={"code": "无效"})
-    if code.expires_at <= clock.now():
-        raise InvalidInput(
-            "签到码已过期，请让组织者刷新后重新扫码", code="checkin_code_expired", fields={"code": "已过期"}
-        )
-    return code
-
-
 def _distance_on_site(principal: Principal, code: CheckinCode, at: tuple[float, float] | None) -> int | None:
     """Metres from the organiser's phone, where the geofence applies: the code carries the
     organiser's position and the volunteer consented to share location (sensitive personal
     information, separate consent). Elsewhere None, and a position sent is not used."""
-    if code.latitude is None:
+    if code.latitude is None or code.longitude is None:
         return None
     consented = db.session.scalar(select(Volunteer.sensitive_consent_at).where(Volunteer.id == principal.volunteer_id))
     if consented is None:
@@ -174,10 +69,10 @@ def _metres_between(a: tuple[float, float], b: tuple[float, float]) -> float:
 
 def check_in(principal: Principal, code_text: str, *, at: tuple[float, float] | None = None) -> ServiceRecord:
     """`at`: where the volunteer's phone is, used only for the geofence (see _distance_on_site)."""
-    code = _code(code_text)
-    activity = db.session.get(Activity, code.activity_id)
+    code = find_code(code_text)
+    activity = db.session.get_one(Activity, code.activity_id)
     signup = _confirmed_signup(principal, activity)
-    _require_checkin_window(activity)
+    require_checkin_window(activity)
     if db.session.scalar(select(ServiceRecord.id).where(ServiceRecord.signup_id == signup.id)):
         raise Conflict("你已经签到过了", code="already_checked_in")
     distance = _distance_on_site(principal, code, at)
@@ -203,8 +98,8 @@ def check_in(principal: Principal, code_text: str, *, at: tuple[float, float] | 
 
 
 def check_out(principal: Principal, code_text: str, *, at: tuple[float, float] | None = None) -> ServiceRecord:
-    code = _code(code_text)
-    activity = db.session.get(Activity, code.activity_id)
+    code = find_code(code_text)
+    activity = db.session.get_one(Activity, code.activity_id)
     signup = _confirmed_signup(principal, activity)
     record = db.session.scalar(select(ServiceRecord).where(ServiceRecord.signup_id == signup.id).with_for_update())
     if record is None:
@@ -292,7 +187,7 @@ def get_record(record_id: int, *, lock: bool = False) -> tuple[ServiceRecord, Ac
     record = db.session.get(ServiceRecord, record_id, with_for_update=lock)
     if record is None:
         raise NotFound("服务记录不存在", code="record_not_found")
-    return record, db.session.get(Activity, record.activity_id)
+    return record, db.session.get_one(Activity, record.activity_id)
 
 
 def records_of_activity(principal: Principal, activity: Activity) -> list[tuple[ServiceRecord, Volunteer]]:
@@ -367,7 +262,7 @@ def _certify(principal, record, activity, minutes, reason, *, action: str) -> No
         after={**snapshot(record), "reason": reason},
         region_code=activity.village_code,
     )
-    user_id = db.session.scalar(select(Volunteer.user_id).where(Volunteer.id == record.volunteer_id))
+    user_id = db.session.scalars(select(Volunteer.user_id).where(Volunteer.id == record.volunteer_id)).one()
     verb = "已确认" if action == "confirm" else "已更正"
     notify.tell(
         user_id,
@@ -429,14 +324,15 @@ class Summary:
 def my_records(principal: Principal) -> Summary:
     if principal.volunteer_id is None:
         raise NotFound("尚未注册为志愿者", code="not_registered")
-    rows = list(
-        db.session.execute(
+    rows = [
+        (record, activity)
+        for record, activity in db.session.execute(
             select(ServiceRecord, Activity)
             .join(Activity, Activity.id == ServiceRecord.activity_id)
             .where(ServiceRecord.volunteer_id == principal.volunteer_id)
             .order_by(Activity.starts_at.desc())
         )
-    )
+    ]
     minutes = confirmed_minutes(principal.volunteer_id)
     stars, next_at = star_level(minutes / 60)
     return Summary(rows, minutes, stars, next_at)

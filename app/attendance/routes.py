@@ -3,7 +3,7 @@ from flask_openapi3 import APIBlueprint, Tag
 
 from app.activities import queries as activities
 from app.activities.schemas import ActivityPath
-from app.attendance import certificates, views
+from app.attendance import certificates, codes, views
 from app.attendance import operations as attendance
 from app.attendance.schemas import (
     ActivityQuery,
@@ -23,7 +23,7 @@ from app.attendance.schemas import (
     VerifyOut,
     VerifyPath,
 )
-from app.core.auth import current_principal, login_required
+from app.core.auth import login_required, require_principal
 from app.core.errors import NotFound
 from app.core.schemas import ErrorOut
 
@@ -36,13 +36,13 @@ api = APIBlueprint(
 public = APIBlueprint(
     "verify", __name__, abp_tags=[Tag(name="verify", description="证明查验")], template_folder="templates"
 )
-BEARER = [{"bearer": []}]
+BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
 
 
 def _checkin_code(type_: str, activity_id: int, query: CheckinCodeQuery) -> dict:
-    principal = current_principal()
+    principal = require_principal()
     activity = activities.get(type_, activity_id, principal)
-    issued = attendance.issue_code(principal, activity, at=attendance.position(query.latitude, query.longitude))
+    issued = codes.issue_code(principal, activity, at=codes.position(query.latitude, query.longitude))
     return views.checkin_code_out(issued)
 
 
@@ -69,7 +69,7 @@ def _position(body: CodeIn) -> tuple[float, float] | None:
 @login_required("volunteer")
 def check_in(body: CodeIn):
     """现场扫码签到。"""
-    record = attendance.check_in(current_principal(), body.code, at=_position(body))
+    record = attendance.check_in(require_principal(), body.code, at=_position(body))
     return views.record_out(record, *attendance.get_record(record.id)[1:]), 201
 
 
@@ -77,7 +77,7 @@ def check_in(body: CodeIn):
 @login_required("volunteer")
 def check_out(body: CodeIn):
     """现场扫码签退；服务时长按计划时间内的实际时间计算。"""
-    record = attendance.check_out(current_principal(), body.code, at=_position(body))
+    record = attendance.check_out(require_principal(), body.code, at=_position(body))
     return views.record_out(record, *attendance.get_record(record.id)[1:])
 
 
@@ -85,7 +85,7 @@ def check_out(body: CodeIn):
 @login_required("secretary", "staff")
 def activity_records(query: ActivityQuery):
     """一项需求或活动的签到记录，供组织者确认。"""
-    principal = current_principal()
+    principal = require_principal()
     activity = activities.get_any(query.activity, principal)
     rows = attendance.records_of_activity(principal, activity)
     return {"items": [views.record_out(record, activity, volunteer) for record, volunteer in rows]}
@@ -99,7 +99,7 @@ def activity_records(query: ActivityQuery):
 @login_required("secretary", "staff")
 def confirm(path: RecordPath, body: ConfirmIn):
     """组织者确认记录（谁组织谁记录、谁记录谁证明）；确认后时长计入累计。"""
-    record = attendance.confirm(current_principal(), path.id, hours=body.hours, reason=body.reason)
+    record = attendance.confirm(require_principal(), path.id, hours=body.hours, reason=body.reason)
     return views.record_out(record, *attendance.get_record(record.id)[1:])
 
 
@@ -111,7 +111,7 @@ def confirm(path: RecordPath, body: ConfirmIn):
 @login_required("secretary", "staff")
 def correct(path: RecordPath, body: CorrectIn):
     """更正已确认的记录，须说明原因。"""
-    record = attendance.correct(current_principal(), path.id, hours=body.hours, reason=body.reason)
+    record = attendance.correct(require_principal(), path.id, hours=body.hours, reason=body.reason)
     return views.record_out(record, *attendance.get_record(record.id)[1:])
 
 
@@ -119,7 +119,7 @@ def correct(path: RecordPath, body: CorrectIn):
 @login_required("volunteer")
 def request_correction(path: RecordPath, body: CorrectionRequestIn):
     """志愿者申请更正自己的记录；组织者会收到通知。"""
-    request_row = attendance.request_correction(current_principal(), path.id, reason=body.reason, hours=body.hours)
+    request_row = attendance.request_correction(require_principal(), path.id, reason=body.reason, hours=body.hours)
     return CorrectionOut.model_validate(request_row).model_dump(mode="json"), 201
 
 
@@ -127,20 +127,20 @@ def request_correction(path: RecordPath, body: CorrectionRequestIn):
 @login_required("volunteer")
 def my_records():
     """我的服务记录、累计确认时长与星级。"""
-    return views.my_records_out(attendance.my_records(current_principal()))
+    return views.my_records_out(attendance.my_records(require_principal()))
 
 
 @api.post("/volunteers/me/certificates", responses={201: CertificateOut, 409: ErrorOut}, security=BEARER)
 @login_required("volunteer")
 def issue_certificate():
     """开具志愿服务证明（已确认时长的快照），带证明编号和查验码。"""
-    return views.certificate_out(certificates.issue(current_principal())), 201
+    return views.certificate_out(certificates.issue(require_principal())), 201
 
 
 @api.get("/volunteers/me/certificates/<number>.pdf", responses={404: ErrorOut}, security=BEARER)
 @login_required("volunteer")
 def certificate_pdf(path: CertificatePath):
-    certificate = certificates.own(current_principal(), path.number)
+    certificate = certificates.own(require_principal(), path.number)
     pdf = certificates.render_pdf(certificate, views.verify_url(certificate))
     return Response(
         pdf,

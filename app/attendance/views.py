@@ -6,8 +6,9 @@ import base64
 from flask import render_template, url_for
 
 from app.activities.models import Activity
+from app.attendance.codes import CHECKIN_PAGE, IssuedCode
 from app.attendance.models import Certificate, ServiceRecord
-from app.attendance.operations import CHECKIN_PAGE, IssuedCode, Summary
+from app.attendance.operations import Summary
 from app.attendance.schemas import (
     ActivityBrief,
     CertificateOut,

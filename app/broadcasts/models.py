@@ -3,12 +3,12 @@ from datetime import datetime
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.core.db import UTCDateTime, db
+from app.core.db import Model, UTCDateTime
 
 STATUSES = ("scheduled", "sending", "sent", "cancelled")
 
 
-class Broadcast(db.Model):
+class Broadcast(Model):
     __tablename__ = "broadcasts"
     __table_args__ = (
         CheckConstraint(f"status IN {STATUSES}", name="status"),

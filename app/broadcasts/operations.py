@@ -20,6 +20,7 @@ from app.broadcasts.models import Broadcast
 from app.broadcasts.schemas import BroadcastIn
 from app.core import audit, clock
 from app.core.access import Principal, covers, require_role, scope_prefix
+from app.core.db import rowcount
 from app.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from app.extensions import db
 from app.notify import outbox
@@ -85,6 +86,8 @@ def listing(principal: Principal, *, before_id: int | None, limit: int) -> list[
     require_role(principal, "staff")
     query = select(Broadcast, _status_column()).order_by(Broadcast.id.desc()).limit(limit)
     if not principal.is_admin:
+        # The staff role is conferred only by a staff account, which always names its region.
+        assert principal.staff_region is not None
         query = query.where(Broadcast.region_code.like(scope_prefix(principal.staff_region) + "%"))
     if before_id is not None:
         query = query.where(Broadcast.id < before_id)
@@ -121,12 +124,14 @@ def cancel(broadcast: Broadcast) -> Broadcast:
         raise Conflict("该通知已发送完毕，不能撤回", code="broadcast_finished")
     stopped = 0
     if broadcast.status == "sending":
-        stopped = db.session.execute(
-            update(Message)
-            .where(Message.broadcast_id == broadcast.id, Message.delivery == "pending")
-            .values(delivery="cancelled"),
-            execution_options={"synchronize_session": False},
-        ).rowcount
+        stopped = rowcount(
+            db.session.execute(
+                update(Message)
+                .where(Message.broadcast_id == broadcast.id, Message.delivery == "pending")
+                .values(delivery="cancelled"),
+                execution_options={"synchronize_session": False},
+            )
+        )
         if stopped == 0:  # the last message settled before we came
             raise Conflict("该通知已发送完毕，不能撤回", code="broadcast_finished")
     before = broadcast.status
@@ -186,13 +191,13 @@ def fill(broadcast: Broadcast, now: datetime) -> int:
         # temporary files; LOCAL: for this transaction only.
         db.session.execute(text(f"SET LOCAL work_mem = '{FILL_WORK_MEM}'"))
     # SQLAlchemy keeps an INSERT's rowcount only when asked to.
-    return db.session.execute(_fill_statement(broadcast, now), execution_options={"preserve_rowcount": True}).rowcount
+    return rowcount(db.session.execute(_fill_statement(broadcast, now), execution_options={"preserve_rowcount": True}))
 
 
 def _resolve(broadcast: Broadcast, now: datetime) -> None:
     written = fill(broadcast, now)
     if written == 0:  # an empty audience, or rows an earlier attempt wrote: count what is there
-        written = db.session.scalar(select(func.count()).where(Message.broadcast_id == broadcast.id))
+        written = db.session.execute(select(func.count()).where(Message.broadcast_id == broadcast.id)).scalar_one()
     before = {"status": broadcast.status, "recipients": broadcast.recipients}
     broadcast.status, broadcast.recipients, broadcast.resolved_at = "sending", written, now
     audit.record(

@@ -10,7 +10,7 @@ from app.broadcasts.schemas import (
     BroadcastPath,
     BroadcastQuery,
 )
-from app.core.auth import current_principal, login_required
+from app.core.auth import login_required, require_principal
 from app.core.schemas import BLUEPRINT_RESPONSES, ErrorOut
 
 api = APIBlueprint(
@@ -20,7 +20,7 @@ api = APIBlueprint(
     abp_tags=[Tag(name="broadcasts", description="团委工作人员向选定人群发布通知")],
     abp_responses=BLUEPRINT_RESPONSES,
 )
-BEARER = [{"bearer": []}]
+BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
 
 
 def broadcast_out(broadcast: Broadcast, status: str | None = None, model=BroadcastOut, **extra) -> dict:
@@ -42,14 +42,14 @@ def detail_out(broadcast: Broadcast) -> dict:
 @login_required("staff")
 def post_broadcast(body: BroadcastIn):
     """向辖区内的人群发布通知：区划 ∩ 服务领域队伍 ∩ 身份；立即发送或定时发送。"""
-    return broadcast_out(operations.create(current_principal(), body)), 201
+    return broadcast_out(operations.create(require_principal(), body)), 201
 
 
 @api.get("/broadcasts", responses={200: BroadcastList, 403: ErrorOut}, security=BEARER)
 @login_required("staff")
 def list_broadcasts(query: BroadcastQuery):
     """本人辖区内的通知，新的在前。"""
-    items = operations.listing(current_principal(), before_id=query.before_id, limit=query.limit)
+    items = operations.listing(require_principal(), before_id=query.before_id, limit=query.limit)
     return {"items": [broadcast_out(broadcast, status) for broadcast, status in items]}
 
 
@@ -57,7 +57,7 @@ def list_broadcasts(query: BroadcastQuery):
 @login_required("staff")
 def get_broadcast(path: BroadcastPath):
     """通知及各推送结果的人数（发送过程中随时查看）。"""
-    return detail_out(operations.get(current_principal(), path.id))
+    return detail_out(operations.get(require_principal(), path.id))
 
 
 @api.post(
@@ -68,5 +68,5 @@ def get_broadcast(path: BroadcastPath):
 @login_required("staff")
 def cancel_broadcast(path: BroadcastPath):
     """撤回尚未发完的通知：未推送的不再推送；已发送完毕的不能撤回。"""
-    broadcast = operations.cancel(operations.get(current_principal(), path.id))
+    broadcast = operations.cancel(operations.get(require_principal(), path.id))
     return detail_out(broadcast)

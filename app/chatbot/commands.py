@@ -94,7 +94,7 @@ def answer(principal: Principal | None, text: str) -> Reply:
     registered = principal is not None and principal.volunteer_id is not None
     if command.name == "help":
         return Reply(title, HELP if registered else f"{NOT_REGISTERED}\n\n{HELP}")
-    if not registered:
+    if principal is None or principal.volunteer_id is None:  # not registered
         return Reply(title, NOT_REGISTERED)
     try:
         with db.session.begin_nested():
@@ -103,7 +103,7 @@ def answer(principal: Principal | None, text: str) -> Reply:
         return Reply(title, error.message)
 
 
-def _tasks(principal: Principal, _argument: None) -> str:
+def _tasks(principal: Principal, _argument: str | None) -> str:
     now = clock.now()
     rows = db.session.execute(
         select(Signup.id, Activity)
@@ -133,13 +133,14 @@ def _when(activity: Activity) -> str:
 
 def _check_in(principal: Principal, argument: str | None) -> str:
     record = attendance.check_in(principal, _code(argument, "check_in"))
-    activity = db.session.get(Activity, record.activity_id)
+    activity = db.session.get_one(Activity, record.activity_id)  # the record's foreign key names it
     return f"签到成功：{activity.title}（{_when(activity)}）。离开时请回复“签退 签到码”。"
 
 
 def _check_out(principal: Principal, argument: str | None) -> str:
     record = attendance.check_out(principal, _code(argument, "check_out"))
-    activity = db.session.get(Activity, record.activity_id)
+    activity = db.session.get_one(Activity, record.activity_id)  # the record's foreign key names it
+    assert record.computed_minutes is not None  # checking out computes the minutes served
     hours = f"{record.computed_minutes / 60:.1f}".removesuffix(".0")
     return f"签退成功：{activity.title}，本次服务 {hours} 小时，待组织者确认后计入时长。"
 

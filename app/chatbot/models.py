@@ -3,10 +3,10 @@ from datetime import datetime
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.core.db import UTCDateTime, db
+from app.core.db import Model, UTCDateTime
 
 
-class CallbackEvent(db.Model):
+class CallbackEvent(Model):
     """Every push WeChat delivered, by a key unique per message (MsgId, or sender + time + event),
     so a retried or replayed push is handled once."""
 

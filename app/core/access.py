@@ -87,6 +87,8 @@ def require_staff_over(principal: Principal, region_code: str, *, at_least: str 
     if principal.is_admin:
         return
     require_scope(principal, region_code)
+    # The staff role is conferred only by a staff account, which always names its region.
+    assert principal.staff_region is not None
     order = list(LEVEL_PREFIX)
     if order.index(level_of(principal.staff_region)) > order.index(at_least):
         raise Forbidden(f"需要{_LEVEL_NAMES[at_least]}级及以上团委工作人员")

@@ -11,10 +11,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core import clock
 from app.core.auth import current_actor_id
-from app.core.db import UTCDateTime, db
+from app.core.db import Model, UTCDateTime, db
 
 
-class AuditEntry(db.Model):
+class AuditEntry(Model):
     __tablename__ = "audit_log"
     __table_args__ = (
         Index("ix_audit_log_object", "object_type", "object_id"),

@@ -11,18 +11,30 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import wraps
+from typing import ParamSpec, TypeVar
 
 from flask import Flask, current_app, has_request_context, request
-from sqlalchemy import ColumnElement, ForeignKey, Index, Row, Select, String, bindparam, literal, select
+from sqlalchemy import (
+    ColumnElement,
+    ColumnExpressionArgument,
+    ForeignKey,
+    Index,
+    Row,
+    Select,
+    String,
+    bindparam,
+    literal,
+    select,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core import clock
 from app.core.access import Principal
-from app.core.db import UTCDateTime, db
+from app.core.db import Model, UTCDateTime, db
 from app.core.errors import Forbidden, Unauthenticated
 
 
-class AuthToken(db.Model):
+class AuthToken(Model):
     __tablename__ = "auth_tokens"
     __table_args__ = (Index("ix_auth_tokens_user_id", "user_id"),)
 
@@ -73,7 +85,7 @@ class RoleSource:
     (the user is gone). Core never imports a domain.
     """
 
-    columns: Callable[[ColumnElement], dict[str, ColumnElement]]
+    columns: Callable[[ColumnExpressionArgument[int]], dict[str, ColumnElement]]
     interpret: Callable[[Row], dict | None]
 
 
@@ -86,7 +98,7 @@ def _role_sources() -> tuple[RoleSource, ...]:
     return current_app.extensions["role_sources"]
 
 
-def _role_columns(sources: tuple[RoleSource, ...], user_id: ColumnElement) -> list[ColumnElement]:
+def _role_columns(sources: tuple[RoleSource, ...], user_id: ColumnExpressionArgument[int]) -> list[ColumnElement]:
     return [column.label(name) for source in sources for name, column in source.columns(user_id).items()]
 
 
@@ -133,6 +145,14 @@ def current_principal() -> Principal | None:
     return request.environ["app.principal"]
 
 
+def require_principal() -> Principal:
+    """The caller of a `login_required` view: the guard already refused a request without one."""
+    principal = current_principal()
+    if principal is None:
+        raise Unauthenticated("登录已失效，请重新登录" if bearer_token() else "请先登录")
+    return principal
+
+
 def act_as(principal: Principal | None) -> None:
     """For requests authenticated another way (WeChat's signed push): who the audit trail names."""
     request.environ["app.principal"] = principal
@@ -163,26 +183,29 @@ def current_actor_id() -> int | None:
     return principal.user_id if principal else None
 
 
-def login_required(*roles: str):
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def login_required(*roles: str) -> Callable[[Callable[_P, _R]], Callable[_P, _R]]:
     """Route guard: a valid token, and one of `roles` when given. Object checks live in access."""
 
-    def decorator(view):
+    def decorator(view: Callable[_P, _R]) -> Callable[_P, _R]:
         @wraps(view)
-        def wrapper(*args, **kwargs):
+        def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
             _authorize(roles)
             return view(*args, **kwargs)
 
         # Read by check_login_first; flask-openapi3's @wraps carries it onto the registered view.
-        wrapper.login_roles = roles
+        # (setattr: a function object takes any attribute, but its type declares none.)
+        setattr(wrapper, "login_roles", roles)  # noqa: B010
         return wrapper
 
     return decorator
 
 
 def _authorize(roles: tuple[str, ...]) -> None:
-    principal = current_principal()
-    if principal is None:
-        raise Unauthenticated("登录已失效，请重新登录" if bearer_token() else "请先登录")
+    principal = require_principal()
     if roles and not any(principal.has(role) for role in roles):
         raise Forbidden()
 

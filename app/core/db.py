@@ -1,9 +1,10 @@
 """The declarative base and the column types every model shares."""
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, cast
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import DateTime, MetaData, String, TypeDecorator
+from sqlalchemy import CursorResult, DateTime, MetaData, Result, String, TypeDecorator
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase
 
@@ -24,6 +25,18 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+# Models subclass ``Model``: at runtime it *is* ``db.Model``, but mypy cannot use an instance
+# attribute (``db.Model``) as a base class (python/mypy#8603), so it sees an equivalent class:
+# the declarative base plus Flask-SQLAlchemy's model mixin (``query``, ``__fsa__`` …).
+if TYPE_CHECKING:
+    from flask_sqlalchemy.model import Model as _FSAModel
+
+    class Model(_FSAModel, Base):
+        pass
+
+else:
+    Model = db.Model
 
 
 class UTCDateTime(TypeDecorator):
@@ -64,3 +77,12 @@ def insert_ignoring_conflicts(model):
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     return insert(model).on_conflict_do_nothing()
+
+
+def rowcount(result: Result[*tuple[Any, ...]]) -> int:
+    """The rows an UPDATE, DELETE or INSERT executed by ``db.session.execute`` matched.
+
+    ``Session.execute`` is typed as returning a ``Result``; for these statements it returns a
+    ``CursorResult``, the one that carries ``rowcount``.
+    """
+    return cast(CursorResult[*tuple[Any, ...]], result).rowcount

@@ -11,6 +11,7 @@ from datetime import datetime, time
 from typing import Annotated, Any
 
 from flask import Flask, request
+from flask_openapi3.types import ResponseDict
 from pydantic import (
     AwareDatetime,
     BaseModel,
@@ -22,7 +23,7 @@ from pydantic import (
     WithJsonSchema,
     field_validator,
 )
-from pydantic_core import PydanticCustomError
+from pydantic_core import ErrorDetails, PydanticCustomError
 from werkzeug.exceptions import BadRequest
 
 from app.core import auth
@@ -144,7 +145,7 @@ class ErrorOut(BaseModel):
 
 #: For every APIBlueprint (`abp_responses`): any request can fail validation, and the document
 #: must show our error shape for it, not flask-openapi3's default list of pydantic errors.
-BLUEPRINT_RESPONSES = {422: ErrorOut}
+BLUEPRINT_RESPONSES: ResponseDict = {422: ErrorOut}
 
 
 _MESSAGES: dict[str, str] = {
@@ -187,7 +188,7 @@ _MESSAGES: dict[str, str] = {
 }
 
 
-def _message(error: dict[str, Any]) -> str:
+def _message(error: ErrorDetails) -> str:
     ctx = error.get("ctx") or {}
     if error["type"] == "value_error" and "error" in ctx:
         return str(ctx["error"])

@@ -6,9 +6,10 @@ from datetime import timedelta
 from flask import Blueprint, Flask, current_app, render_template, url_for
 from sqlalchemy import func, select
 
-from app import demo, demo_story
+from app import demo
 from app.accounts.models import StaffAccount, User
 from app.core import clock
+from app.demo import script, stage
 from app.extensions import db
 from app.regions.models import Region
 from app.scheduling.models import JobRun
@@ -69,10 +70,10 @@ def _demo_logins() -> dict:
     usernames = [staff[0] for staff in demo.DEMO_STAFF]
     present = set(db.session.scalars(select(StaffAccount.username).where(StaffAccount.username.in_(usernames))))
     village = None
-    secretary = SandboxGateway().code_to_session(f"dev:secretary-{demo_story.HERO_VILLAGE}").openid
+    secretary = SandboxGateway().code_to_session(f"dev:secretary-{script.HERO_VILLAGE}").openid
     if db.session.scalar(select(User.id).where(User.openid == secretary)) is not None:
-        region = db.session.get(Region, demo_story.HERO_VILLAGE)
-        village = {"code": demo_story.HERO_VILLAGE, "name": region.name if region else ""}
+        region = db.session.get(Region, script.HERO_VILLAGE)
+        village = {"code": script.HERO_VILLAGE, "name": region.name if region else ""}
     return {
         "staff": [staff for staff in demo.DEMO_STAFF if staff[0] in present],
         "password": demo.DEMO_PASSWORD,
@@ -80,10 +81,10 @@ def _demo_logins() -> dict:
         "happening": [
             {
                 "activity": activity,
-                "volunteer": demo_story.TRY_CHECKIN[activity.type],
-                "state": demo_story.try_it(activity),
+                "volunteer": stage.TRY_CHECKIN[activity.type],
+                "state": stage.try_it(activity),
                 "hours": f"{clock.local(activity.starts_at):%H:%M}–{clock.local(activity.ends_at):%H:%M}",
             }
-            for activity in demo_story.happening_now(clock.now())
+            for activity in stage.happening_now(clock.now())
         ],
     }

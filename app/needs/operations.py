@@ -85,7 +85,7 @@ def review(principal: Principal, need: Activity, *, approve: bool, reason: str |
 
 def _review_series(need: Activity, approve: bool, now: datetime) -> list[Activity]:
     """A series is reviewed as a whole: later occurrences are created open, or none are created."""
-    series = db.session.get(Series, need.series_id)
+    series = db.session.get_one(Series, need.series_id)  # review() checked series_id; its foreign key holds
     if approve:
         series.approved_at = now
     else:

@@ -3,7 +3,7 @@ from flask_openapi3 import APIBlueprint, Tag
 from app.activities import lifecycle, queries, signups
 from app.activities.schemas import ActivityPath, CancelIn, Roster, SignupOut
 from app.activities.views import roster_out, signup_out
-from app.core.auth import current_principal, login_required
+from app.core.auth import current_principal, login_required, require_principal
 from app.core.schemas import ErrorOut
 from app.needs import operations
 from app.needs.schemas import NeedIn, NeedList, NeedOut, NeedPatch, NeedQuery, ReviewIn
@@ -12,14 +12,14 @@ from app.needs.views import need_list_out, need_out
 api = APIBlueprint(
     "needs", __name__, url_prefix="/api/v1", abp_tags=[Tag(name="needs", description="村级志愿服务需求")]
 )
-BEARER = [{"bearer": []}]
+BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
 
 
 @api.post("/needs", responses={201: NeedOut, 403: ErrorOut, 422: ErrorOut}, security=BEARER)
 @login_required("secretary")
 def post_need(body: NeedIn):
     """村团支部书记发布需求，待县级团委审核。"""
-    return need_out(operations.post(current_principal(), body)), 201
+    return need_out(operations.post(require_principal(), body)), 201
 
 
 @api.get("/needs", responses={200: NeedList})
@@ -46,7 +46,7 @@ def get_need(path: ActivityPath):
 @api.patch("/needs/<int:id>", responses={200: NeedOut, 404: ErrorOut, 409: ErrorOut}, security=BEARER)
 @login_required("secretary", "staff")
 def edit_need(path: ActivityPath, body: NeedPatch):
-    principal = current_principal()
+    principal = require_principal()
     need = queries.get("need", path.id, principal)
     return need_out(operations.edit(principal, need, body.model_dump(exclude_unset=True)))
 
@@ -55,7 +55,7 @@ def edit_need(path: ActivityPath, body: NeedPatch):
 @login_required("staff")
 def review_need(path: ActivityPath, body: ReviewIn):
     """县级及以上团委审核：通过即开放报名和派单，驳回须说明原因。"""
-    principal = current_principal()
+    principal = require_principal()
     need = queries.get("need", path.id, principal)
     return need_out(operations.review(principal, need, approve=body.approve, reason=body.reason))
 
@@ -63,7 +63,7 @@ def review_need(path: ActivityPath, body: ReviewIn):
 @api.post("/needs/<int:id>/cancel", responses={200: NeedOut, 404: ErrorOut, 409: ErrorOut}, security=BEARER)
 @login_required("secretary", "staff")
 def cancel_need(path: ActivityPath, body: CancelIn):
-    principal = current_principal()
+    principal = require_principal()
     return need_out(lifecycle.cancel(principal, queries.get("need", path.id, principal), body.reason))
 
 
@@ -71,7 +71,7 @@ def cancel_need(path: ActivityPath, body: CancelIn):
 @login_required("volunteer")
 def sign_up(path: ActivityPath):
     """报名需求：有名额即确认，名额已满返回 409 full。"""
-    principal = current_principal()
+    principal = require_principal()
     signup, _ = signups.sign_up(principal, "need", path.id, waitlist=False)
     return signup_out(signup, None), 201
 
@@ -79,7 +79,7 @@ def sign_up(path: ActivityPath):
 @api.delete("/needs/<int:id>/signups/me", responses={204: None, 404: ErrorOut}, security=BEARER)
 @login_required("volunteer")
 def withdraw(path: ActivityPath):
-    principal = current_principal()
+    principal = require_principal()
     signups.withdraw_signup(principal, queries.get("need", path.id, principal))
     return "", 204
 
@@ -87,5 +87,5 @@ def withdraw(path: ActivityPath):
 @api.get("/needs/<int:id>/signups", responses={200: Roster, 404: ErrorOut}, security=BEARER)
 @login_required("secretary", "staff")
 def need_roster(path: ActivityPath):
-    principal = current_principal()
+    principal = require_principal()
     return roster_out(queries.roster(principal, queries.get("need", path.id, principal)))

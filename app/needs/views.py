@@ -8,6 +8,7 @@ from config.catalog import AREAS
 
 def need_out(need: Activity) -> dict:
     """Needs call their capacity "slots"."""
+    assert need.area is not None  # every need is posted with its area (NeedIn requires one; no edit clears it)
     return NeedOut.model_validate(
         {**columns(need), "village_name": need.village.name, "area_name": AREAS[need.area], "slots": need.capacity}
     ).model_dump(mode="json")

@@ -19,6 +19,7 @@ pairs with nothing.
 import json
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -27,6 +28,7 @@ from sqlalchemy import and_, case, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.core import clock
+from app.core.db import rowcount
 from app.core.errors import InvalidInput
 from app.extensions import db, redis_client
 from app.notify.models import Allowance
@@ -87,7 +89,7 @@ def spend(user_id: int, template_id: str) -> bool:
         )
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
+    return rowcount(result) == 1
 
 
 def refund(user_id: int, template_id: str) -> None:
@@ -140,7 +142,7 @@ def template_kind(template_id: str) -> str | None:
 
 
 def record_results(
-    user_id: int, results: dict[str, str], *, source: str = "api", at: datetime | None = None, strict: bool = True
+    user_id: int, results: Mapping[str, str], *, source: str = "api", at: datetime | None = None, strict: bool = True
 ) -> dict[str, str]:
     """What wx.requestSubscribeMessage answered (or a subscribe_msg_popup_event carried), per
     template: "counted" | "duplicate" | "declined" | "ignored". Unknown templates are a 422 when

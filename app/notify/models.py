@@ -3,7 +3,7 @@ from datetime import datetime
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.core.db import UTCDateTime, db
+from app.core.db import Model, UTCDateTime
 
 # assignment, reminder, broadcast, signup_result are WeChat subscribe-message purposes (config/templates.py);
 # notice is inbox only; chat is a customer-service reply to someone who just wrote to the bot.
@@ -12,7 +12,7 @@ DELIVERIES = ("pending", "sent", "inbox_only", "failed", "dead", "none", "cancel
 ALLOWANCE_KINDS = ("one_time", "long_term")
 
 
-class Message(db.Model):
+class Message(Model):
     __tablename__ = "messages"
     __table_args__ = (
         CheckConstraint(f"purpose IN {PURPOSES}", name="purpose"),
@@ -59,7 +59,7 @@ class Message(db.Model):
     last_error: Mapped[str | None] = mapped_column(String(200))
 
 
-class Allowance(db.Model):
+class Allowance(Model):
     """The ledger of what a user allowed us to push with one subscribe-message template.
 
     WeChat gives no way to ask how many one-time allowances are left, so we count: each accepted

@@ -3,6 +3,7 @@
 from sqlalchemy import func, select, update
 
 from app.core import clock
+from app.core.db import rowcount
 from app.core.errors import NotFound
 from app.extensions import db
 from app.notify import outbox
@@ -43,11 +44,11 @@ def inbox(user_id: int, *, before_id: int | None, limit: int) -> tuple[list[Mess
     if before_id is not None:
         query = query.where(Message.id < before_id)
     items = list(db.session.scalars(query.order_by(Message.id.desc()).limit(limit)))
-    unread = db.session.scalar(
+    unread = db.session.execute(
         select(func.count())
         .select_from(Message)
         .where(Message.user_id == user_id, Message.read_at.is_(None), Message.delivery != "cancelled")
-    )
+    ).scalar_one()
     return items, unread
 
 
@@ -58,7 +59,7 @@ def mark_read(user_id: int, message_id: int) -> None:
         .values(read_at=clock.now())
     )
     if (
-        result.rowcount == 0
+        rowcount(result) == 0
         and db.session.scalar(select(Message.id).where(Message.id == message_id, Message.user_id == user_id)) is None
     ):
         raise NotFound("消息不存在", code="message_not_found")

@@ -10,7 +10,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ClauseElement, ColumnElement, Select, case, cast, literal, null
+from sqlalchemy import JSON, ClauseElement, ColumnElement, CompoundSelect, Select, Table, case, cast, literal, null
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.core.db import UTCDateTime, insert_ignoring_conflicts
@@ -36,6 +36,7 @@ def row(
     """A message's columns. `push`: True queues it for the sender, False keeps it in the inbox only
     ("none"); a SQL condition (a bulk fill) decides per row: pending where it holds, else
     inbox_only, settled at once, so the sender never churns through people it cannot reach."""
+    delivery: str | ColumnElement[str]
     if isinstance(push, bool):
         delivery, next_attempt_at = ("pending", now) if push else ("none", None)
     else:
@@ -71,10 +72,12 @@ def selected(*, now: datetime, fields: dict, **message: Any) -> dict[str, Column
     return {name: value if _is_sql(value) else literal(value) for name, value in values.items()}
 
 
-def insert_selected(columns: dict[str, ColumnElement], source: Select):
+def insert_selected(columns: dict[str, ColumnElement], source: Select | CompoundSelect):
     """INSERT INTO messages (columns) SELECT … ON CONFLICT (key) DO NOTHING: a second fill adds nothing."""
     insert = postgresql.insert if _dialect() == "postgresql" else sqlite.insert
-    return insert(Message.__table__).from_select(list(columns), source).on_conflict_do_nothing(index_elements=["key"])
+    table = Message.__table__
+    assert isinstance(table, Table)  # a declarative class with a __tablename__ maps a Table
+    return insert(table).from_select(list(columns), source).on_conflict_do_nothing(index_elements=["key"])
 
 
 def _json(value: dict):

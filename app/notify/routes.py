@@ -1,6 +1,6 @@
 from flask_openapi3 import APIBlueprint, Tag
 
-from app.core.auth import current_principal, login_required
+from app.core.auth import login_required, require_principal
 from app.core.schemas import BLUEPRINT_RESPONSES, ErrorOut
 from app.notify import ledger, operations
 from app.notify.schemas import (
@@ -20,14 +20,14 @@ api = APIBlueprint(
     abp_tags=[Tag(name="inbox", description="站内消息与订阅消息")],
     abp_responses=BLUEPRINT_RESPONSES,
 )
-BEARER = [{"bearer": []}]
+BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
 
 
 @api.get("/inbox", responses={200: InboxOut}, security=BEARER)
 @login_required()
 def read_inbox(query: InboxQuery):
     """我的消息，新消息在前。"""
-    items, unread = operations.inbox(current_principal().user_id, before_id=query.before_id, limit=query.limit)
+    items, unread = operations.inbox(require_principal().user_id, before_id=query.before_id, limit=query.limit)
     out = [
         MessageOut(
             id=m.id,
@@ -46,7 +46,7 @@ def read_inbox(query: InboxQuery):
 @api.post("/inbox/<int:message_id>/read", responses={204: None, 404: ErrorOut}, security=BEARER)
 @login_required()
 def mark_read(path: MessagePath):
-    operations.mark_read(current_principal().user_id, path.message_id)
+    operations.mark_read(require_principal().user_id, path.message_id)
     return "", 204
 
 
@@ -54,14 +54,14 @@ def mark_read(path: MessagePath):
 @login_required()
 def read_subscriptions():
     """我的订阅消息：每种用途的模板、剩余次数，以及是否需要再次请求订阅。"""
-    return _standing(current_principal().user_id)
+    return _standing(require_principal().user_id)
 
 
 @api.post("/subscriptions", responses={200: SubscriptionsOut, 422: ErrorOut}, security=BEARER)
 @login_required()
 def record_subscriptions(body: SubscriptionResults):
     """记录 wx.requestSubscribeMessage 的结果：每个「允许」的一次性模板可推送一次。"""
-    user_id = current_principal().user_id
+    user_id = require_principal().user_id
     ledger.record_results(user_id, body.results, source="api")
     return _standing(user_id)
 

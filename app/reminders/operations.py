@@ -82,7 +82,7 @@ def _confirmed_starting(since: datetime, until: datetime, *, after: datetime) ->
         )
         .order_by(Signup.id)
     )
-    return [tuple(row) for row in rows]
+    return list(rows)
 
 
 def _reminder_key(signup: Signup, activity: Activity, hours: int) -> str:
@@ -223,7 +223,7 @@ def cant_come(principal: Principal, signup_id: int) -> Signup:
         raise Conflict("该报名已取消", code="already_cancelled")
     if signup.status != "confirmed":
         raise Conflict("候补中的报名请直接取消报名", code="not_confirmed")
-    activity = db.session.get(Activity, signup.activity_id)
+    activity = db.session.get_one(Activity, signup.activity_id)  # signups.activity_id is a non-null foreign key
     if clock.now() >= activity.starts_at:
         raise Conflict("活动已开始，不能取消报名", code="already_started")
     # Loaded now so the promotion below changes these very objects: that is how we learn who moved up.

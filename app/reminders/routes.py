@@ -1,6 +1,6 @@
 from flask_openapi3 import APIBlueprint, Tag
 
-from app.core.auth import current_principal, login_required
+from app.core.auth import login_required, require_principal
 from app.core.schemas import ErrorOut
 from app.reminders import operations
 from app.reminders.schemas import CantComeOut, SignupPath
@@ -11,7 +11,7 @@ api = APIBlueprint(
     url_prefix="/api/v1",
     abp_tags=[Tag(name="reminders", description="活动提醒与“不能参加”")],
 )
-BEARER = [{"bearer": []}]
+BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
 
 
 @api.post(
@@ -22,5 +22,5 @@ BEARER = [{"bearer": []}]
 @login_required("volunteer")
 def cant_come(path: SignupPath):
     """不能参加：在开始前取消自己已确认的报名；名额递补给候补第一位，并告知本村团支部书记。"""
-    signup = operations.cant_come(current_principal(), path.id)
+    signup = operations.cant_come(require_principal(), path.id)
     return CantComeOut.model_validate(signup).model_dump(mode="json")

@@ -5,10 +5,10 @@ from datetime import datetime
 from sqlalchemy import String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.core.db import UTCDateTime, db
+from app.core.db import Model, UTCDateTime
 
 
-class Lease(db.Model):
+class Lease(Model):
     """Who schedules (single-process mode keeps the lease in the database; with Redis, in Redis)."""
 
     __tablename__ = "leases"
@@ -18,7 +18,7 @@ class Lease(db.Model):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-class JobRun(db.Model):
+class JobRun(Model):
     """One run of one periodic job for one scheduled time; the unique key makes a second run impossible."""
 
     __tablename__ = "job_runs"

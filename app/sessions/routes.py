@@ -3,7 +3,7 @@ from flask_openapi3 import APIBlueprint, Tag
 from app.activities import lifecycle, queries, signups
 from app.activities.schemas import ActivityPath, CancelIn, Roster, SignupOut
 from app.activities.views import roster_out, signup_out
-from app.core.auth import current_principal, login_required
+from app.core.auth import current_principal, login_required, require_principal
 from app.core.schemas import ErrorOut
 from app.sessions import operations
 from app.sessions.schemas import (
@@ -22,14 +22,14 @@ api = APIBlueprint(
     url_prefix="/api/v1",
     abp_tags=[Tag(name="sessions", description="青年夜校与青年讲习所")],
 )
-BEARER = [{"bearer": []}]
+BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
 
 
 @api.post("/sessions", responses={201: SessionCreated, 403: ErrorOut, 422: ErrorOut}, security=BEARER)
 @login_required("secretary")
 def schedule(body: SessionIn):
     """村团支部书记安排夜校或讲习所；可带 RFC 5545 重复规则（如每周二，全年）。"""
-    session, occurrences, total = operations.schedule(current_principal(), body)
+    session, occurrences, total = operations.schedule(require_principal(), body)
     return scheduled_out(session, occurrences, total), 201
 
 
@@ -59,7 +59,7 @@ def get_session(path: ActivityPath):
 @login_required("secretary", "staff")
 def edit_session(path: ActivityPath, body: SessionPatch):
     """修改单场（时间、名额、标题）；已报名的志愿者会收到时间变更通知。"""
-    principal = current_principal()
+    principal = require_principal()
     session = queries.get("session", path.id, principal)
     changes = body.model_dump(exclude_unset=True)
     return session_out(lifecycle.edit(principal, session, changes))
@@ -68,7 +68,7 @@ def edit_session(path: ActivityPath, body: SessionPatch):
 @api.post("/sessions/<int:id>/cancel", responses={200: SessionOut, 404: ErrorOut, 409: ErrorOut}, security=BEARER)
 @login_required("secretary", "staff")
 def cancel_session(path: ActivityPath, body: CancelIn):
-    principal = current_principal()
+    principal = require_principal()
     session = queries.get("session", path.id, principal)
     return session_out(lifecycle.cancel(principal, session, body.reason))
 
@@ -77,7 +77,7 @@ def cancel_session(path: ActivityPath, body: CancelIn):
 @login_required("volunteer")
 def sign_up(path: ActivityPath):
     """报名：有座位则确认，否则进入候补并返回位次。"""
-    principal = current_principal()
+    principal = require_principal()
     signup, position = signups.sign_up(principal, "session", path.id, waitlist=True)
     return signup_out(signup, position), 201
 
@@ -86,7 +86,7 @@ def sign_up(path: ActivityPath):
 @login_required("volunteer")
 def withdraw(path: ActivityPath):
     """取消报名：座位让给候补第一位，并通知他。"""
-    principal = current_principal()
+    principal = require_principal()
     signups.withdraw_signup(principal, queries.get("session", path.id, principal))
     return "", 204
 
@@ -94,5 +94,5 @@ def withdraw(path: ActivityPath):
 @api.get("/sessions/<int:id>/signups", responses={200: Roster, 404: ErrorOut}, security=BEARER)
 @login_required("secretary", "staff")
 def session_roster(path: ActivityPath):
-    principal = current_principal()
+    principal = require_principal()
     return roster_out(queries.roster(principal, queries.get("session", path.id, principal)))

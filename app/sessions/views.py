@@ -7,6 +7,8 @@ from config.catalog import SESSION_KINDS, SESSION_TOPICS
 
 
 def session_out(session: Activity) -> dict:
+    # The columns are nullable because needs share the table; every session is scheduled with both.
+    assert session.kind is not None and session.topic is not None
     return SessionOut.model_validate(
         {
             **columns(session),

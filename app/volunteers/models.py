@@ -3,13 +3,13 @@ from datetime import datetime
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.core.db import EncryptedString, UTCDateTime, db
+from app.core.db import EncryptedString, Model, UTCDateTime
 from config.catalog import AREAS
 
 _AREA_LIST = ",".join(f"'{code}'" for code in AREAS)
 
 
-class Volunteer(db.Model):
+class Volunteer(Model):
     __tablename__ = "volunteers"
     __table_args__ = (
         CheckConstraint("gender IS NULL OR gender IN ('male','female')", name="gender"),
@@ -54,7 +54,7 @@ class Volunteer(db.Model):
         return [membership.area for membership in self.teams]
 
 
-class TeamMembership(db.Model):
+class TeamMembership(Model):
     """A volunteer's place in one of the nine area teams."""
 
     __tablename__ = "team_memberships"

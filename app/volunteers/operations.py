@@ -1,6 +1,8 @@
 """Registering, changing and withdrawing a volunteer, and the area teams."""
 
 from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import TypeVar
 
 from flask import Flask, current_app
 from sqlalchemy import select
@@ -15,6 +17,8 @@ from app.regions import operations as regions
 from app.volunteers.models import TeamMembership, Volunteer
 from app.volunteers.schemas import VolunteerIn, VolunteerPatch
 from config.catalog import PRIVACY_POLICY_VERSION
+
+T = TypeVar("T")
 
 WITHDRAWN_NAME = "已注销志愿者"
 HOME_LEVELS = ("county", "township", "village")
@@ -63,11 +67,12 @@ def snapshot(volunteer: Volunteer) -> dict:
 def get_own(principal: Principal) -> Volunteer:
     if principal.volunteer_id is None:
         raise NotFound("尚未注册为志愿者", code="not_registered")
-    return db.session.get(Volunteer, principal.volunteer_id)
+    # The principal was read from this row in this transaction, and volunteer rows are never deleted.
+    return db.session.get_one(Volunteer, principal.volunteer_id)
 
 
 def register(principal: Principal, data: VolunteerIn) -> Volunteer:
-    user = db.session.get(User, principal.user_id)
+    user = db.session.get_one(User, principal.user_id)  # the caller's token names this user
     if user.openid is None:
         raise Forbidden("请通过微信小程序注册志愿者")
     if principal.volunteer_id is not None:
@@ -117,24 +122,23 @@ def update(principal: Principal, data: VolunteerPatch) -> Volunteer:
             _set_id_number(volunteer, None)
     for name in ("name", "gender", "birth_year", "skills"):
         if name in given:
-            _require_value(name, getattr(data, name), required=name == "name")
+            if name == "name":
+                _required(name, data.name)
             setattr(volunteer, name, getattr(data, name) if name != "skills" else data.skills or [])
     if "phone" in given:
-        _require_value("phone", data.phone, required=True)
-        _set_phone(volunteer, data.phone)
+        _set_phone(volunteer, _required("phone", data.phone))
     if "id_number" in given:
         if data.id_number and volunteer.sensitive_consent_at is None:
             raise InvalidInput(fields={"id_number": "填写身份证号需要单独同意敏感个人信息处理"})
         _set_id_number(volunteer, data.id_number)
     if "home_region" in given:
-        _require_value("home_region", data.home_region, required=True)
-        regions.ensure_exists(data.home_region, field_name="home_region", levels=HOME_LEVELS)
-        volunteer.home_region_code = data.home_region
+        home_region = _required("home_region", data.home_region)
+        regions.ensure_exists(home_region, field_name="home_region", levels=HOME_LEVELS)
+        volunteer.home_region_code = home_region
     if "availability" in given:
         volunteer.availability = [slot.model_dump(mode="json") for slot in data.availability or []]
     if "areas" in given:
-        _require_value("areas", data.areas, required=True)
-        _set_areas(volunteer, data.areas, now)
+        _set_areas(volunteer, _required("areas", data.areas), now)
     old, new = audit.changed(before, snapshot(volunteer))
     if new:
         volunteer.updated_at = now
@@ -146,7 +150,7 @@ def update(principal: Principal, data: VolunteerPatch) -> Volunteer:
 def withdraw(principal: Principal) -> None:
     """Erase personal data; keep the row (and the volunteer number) so records stay, anonymised."""
     volunteer = get_own(principal)
-    user = db.session.get(User, principal.user_id)
+    user = db.session.get_one(User, principal.user_id)  # the caller's token names this user
     now = clock.now()
     region = volunteer.home_region_code
     # Keep only the county, which statistics need and which identifies nobody.
@@ -229,9 +233,11 @@ def _check_consent(version: str) -> None:
         )
 
 
-def _require_value(name: str, value, *, required: bool) -> None:
-    if required and value is None:
+def _required(name: str, value: T | None) -> T:
+    """A field the patch may leave out but not set to null."""
+    if value is None:
         raise InvalidInput(fields={name: "不能为空"})
+    return value
 
 
 def _set_phone(volunteer: Volunteer, phone: str | None) -> None:
@@ -262,7 +268,7 @@ def _birth_year_from_id(id_number: str | None) -> int | None:
     return int(id_number[6:10]) if id_number else None
 
 
-def _set_areas(volunteer: Volunteer, areas: list[str], now) -> None:
+def _set_areas(volunteer: Volunteer, areas: list[str], now: datetime) -> None:
     keep = [m for m in volunteer.teams if m.area in areas]
     have = {m.area for m in keep}
     volunteer.teams = keep + [TeamMembership(area=a, joined_at=now) for a in areas if a not in have]

@@ -2,7 +2,7 @@ from flask import Response, current_app
 from flask_limiter.util import get_remote_address
 from flask_openapi3 import APIBlueprint, Tag
 
-from app.core.auth import current_principal, login_required
+from app.core.auth import current_principal, login_required, require_principal
 from app.core.schemas import BLUEPRINT_RESPONSES, ErrorOut
 from app.extensions import limiter
 from app.volunteers import operations
@@ -28,7 +28,7 @@ api = APIBlueprint(
     abp_responses=BLUEPRINT_RESPONSES,
 )
 
-BEARER = [{"bearer": []}]
+BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
 
 
 def _phone_refused(response: Response) -> bool:
@@ -102,13 +102,13 @@ def privacy_policy():
 @login_required()
 def register(body: VolunteerIn):
     """注册成为志愿者；手机号、身份证号在所有响应中脱敏。"""
-    return profile(operations.register(current_principal(), body)), 201
+    return profile(operations.register(require_principal(), body)), 201
 
 
 @api.get("/volunteers/me", responses={200: VolunteerOut, 404: ErrorOut}, security=BEARER)
 @login_required()
 def read_profile():
-    return profile(operations.get_own(current_principal()))
+    return profile(operations.get_own(require_principal()))
 
 
 @api.patch(
@@ -118,26 +118,26 @@ def read_profile():
 @_phone_guesses_per_client
 @login_required()
 def change_profile(body: VolunteerPatch):
-    return profile(operations.update(current_principal(), body))
+    return profile(operations.update(require_principal(), body))
 
 
 @api.delete("/volunteers/me", responses={204: None, 404: ErrorOut}, security=BEARER)
 @login_required()
 def withdraw():
     """注销：个人信息删除，服务记录匿名保留。"""
-    operations.withdraw(current_principal())
+    operations.withdraw(require_principal())
     return "", 204
 
 
 @api.post("/teams/<area>/members/me", responses={201: MembershipOut, 200: MembershipOut}, security=BEARER)
 @login_required()
 def join_team(path: AreaPath):
-    membership, created = operations.join_team(current_principal(), path.area)
+    membership, created = operations.join_team(require_principal(), path.area)
     return MembershipOut.model_validate(membership).model_dump(mode="json"), 201 if created else 200
 
 
 @api.delete("/teams/<area>/members/me", responses={204: None, 404: ErrorOut, 409: ErrorOut}, security=BEARER)
 @login_required()
 def leave_team(path: AreaPath):
-    operations.leave_team(current_principal(), path.area)
+    operations.leave_team(require_principal(), path.area)
     return "", 204

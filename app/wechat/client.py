@@ -10,6 +10,7 @@ Every call that needs the token takes it explicitly, so the caller knows which t
 """
 
 import time
+from typing import Any
 
 import requests
 from wechatpy import WeChatClient
@@ -32,12 +33,15 @@ class _HttpSession(requests.Session):
         self.api_base = api_base
         self.default_timeout = timeout
 
-    def request(self, method, url, **kwargs):
+    def request(self, method: str, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
+        # Session.request's parameters, passed on as given; wechatpy names all but method and URL.
+        if isinstance(url, bytes):
+            url = url.decode()  # as requests would
         if url.startswith(WECHAT_ORIGIN):
             url = self.api_base + url[len(WECHAT_ORIGIN) :]
         if kwargs.get("timeout") is None:
             kwargs["timeout"] = self.default_timeout
-        return super().request(method, url, **kwargs)
+        return super().request(method, url, *args, **kwargs)
 
 
 class ConfiguredClient(WeChatClient):

@@ -5,11 +5,10 @@ from datetime import datetime
 from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.core.db import UTCDateTime
-from app.extensions import db
+from app.core.db import Model, UTCDateTime
 
 
-class WeChatToken(db.Model):
+class WeChatToken(Model):
     """One entry of wechatpy's session storage: the access token, its expiry, the refresh lock row.
 
     Read and written on connections of their own (app/wechat/storage.py), so every process on the

@@ -125,7 +125,8 @@ class DatabaseStorage(SessionStorage):
         """On SQLite, the connection of this app's session if it has a transaction open (see above)."""
         if self._get_engine().dialect.name != "sqlite" or not has_app_context():
             return None
-        if current_app._get_current_object() is not self.app:
+        app = current_app._get_current_object()  # type: ignore[attr-defined]  # a LocalProxy, typed as Flask
+        if app is not self.app:
             return None
         session = db.session()
         return session.connection() if session.in_transaction() else None

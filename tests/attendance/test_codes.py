@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from app.attendance.operations import CHECKIN_PAGE
+from app.attendance.codes import CHECKIN_PAGE
 from app.core import clock
 from app.extensions import db
 from tests.attendance.helpers import END, OTHER_COUNTY_VILLAGE, OTHER_VILLAGE, START, VILLAGE, at
@@ -172,7 +172,7 @@ def test_refreshing_the_screen_does_not_ask_wechat_to_draw_the_code_again(site, 
 
 
 def test_expired_codes_let_go_of_their_images_and_still_refuse_scans(app, site):
-    from app.attendance import operations as attendance
+    from app.attendance import codes as attendance
 
     volunteer = site.volunteer()
     code = site.code(at(8, 19, 20))

@@ -2,7 +2,7 @@
 
 Real Shanxi county codes from the official data; generated townships and villages under them;
 staff at province, city and county level; a village secretary per demo village; a few hundred
-volunteers; and what they have been doing (app/demo_story.py): needs approved and awaiting review,
+volunteers; and what they have been doing (app/demo/story.py): needs approved and awaiting review,
 weekly night schools and lecture halls, past service with confirmed records and certificates, a
 broadcast, and activities under way right now. Every step is idempotent, so running it again
 changes nothing. Refused in production.
@@ -16,11 +16,11 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from app import demo_story as story
 from app.accounts import operations as accounts
 from app.accounts.models import Secretary, StaffAccount, User
 from app.core import clock
 from app.core.access import Principal
+from app.demo import script, stage, story
 from app.extensions import db
 from app.regions import operations as regions
 from app.regions.models import Region
@@ -84,10 +84,10 @@ def seed_demo(volunteer_count: int):
     rng = random.Random(2026)
     now = clock.now()
     kept = clock._frozen  # a caller's frozen clock (tests) is given back afterwards
-    before = story.table_counts()
+    before = stage.table_counts()
     try:
         # The people were there before the story began (registered, appointed) — on the first run.
-        clock.freeze(now - story.HISTORY - timedelta(days=5))
+        clock.freeze(now - script.HISTORY - timedelta(days=5))
         regions.load_official("140000")
         villages = _seed_geography(rng)
         staff_created = _seed_staff()
@@ -97,7 +97,7 @@ def seed_demo(volunteer_count: int):
         happening = _seed_activities(random.Random(2027), now, volunteer_count)
     finally:
         clock.freeze(kept)
-    added = {name: count - before[name] for name, count in story.table_counts().items()}
+    added = {name: count - before[name] for name, count in stage.table_counts().items()}
     db.session.commit()
     click.echo(
         f"演示数据就绪：{len(villages)} 个演示村。本次新增：工作人员 {staff_created} 个，村书记 {secretaries} 个，"
@@ -110,18 +110,18 @@ def seed_demo(volunteer_count: int):
     else:
         click.echo(f"沙箱登录（{volunteer_count + len(villages)} 个演示微信用户，均为模拟）：")
         click.echo(f"  志愿者 dev:volunteer-1 … dev:volunteer-{volunteer_count}")
-        click.echo(f"  村团支部书记 dev:secretary-<村代码>，如 dev:secretary-{story.HERO_VILLAGE}")
+        click.echo(f"  村团支部书记 dev:secretary-<村代码>，如 dev:secretary-{script.HERO_VILLAGE}")
         for activity in happening:
             click.echo(
                 f"  现在可试签到：{activity.village.name}「{activity.title}」"
                 f"（{clock.local(activity.starts_at):%H:%M}–{clock.local(activity.ends_at):%H:%M}），"
-                f"{story.try_it(activity)}，由 dev:secretary-{activity.village_code} 取签到码"
+                f"{stage.try_it(activity)}，由 dev:secretary-{activity.village_code} 取签到码"
             )
     click.echo(f"工作人员账号：{', '.join(s[0] for s in DEMO_STAFF)}，密码 {DEMO_PASSWORD}（仅限演示）")
 
 
 def _seed_activities(rng: random.Random, now, volunteer_count: int) -> list:
-    """The story (app/demo_story.py): once its history, and something under way whenever nothing is."""
+    """The story (app/demo/story.py): once its history, and something under way whenever nothing is."""
     if volunteer_count < 10:
         return []
     plot = story.Story(rng, now, volunteer_count)
@@ -150,7 +150,7 @@ def _seed_geography(rng: random.Random) -> list[str]:
     if report.errors:
         raise click.ClickException(f"演示区划生成有误：{report.errors[:3]}")
     for county in DEEP_POVERTY_DEMO:
-        db.session.get(Region, county).deep_poverty = True
+        db.session.get_one(Region, county).deep_poverty = True
     return villages
 
 
@@ -175,7 +175,7 @@ def _sandbox_user(name: str) -> User:
 
 
 def _seed_secretaries(villages: list[str]) -> int:
-    admin_account = db.session.scalar(select(StaffAccount).where(StaffAccount.username == "admin"))
+    admin_account = db.session.scalars(select(StaffAccount).where(StaffAccount.username == "admin")).one()
     admin = Principal(user_id=admin_account.user_id, roles=frozenset({"staff", "admin"}), staff_region="140000")
     created = 0
     for village in villages:
@@ -194,19 +194,21 @@ def _seed_volunteers(rng: random.Random, villages: list[str], count: int) -> int
             continue
         areas = rng.sample(list(AREAS), k=rng.randint(1, 3))
         start = rng.choice([8, 9, 14, 19])
-        data = VolunteerIn(
-            name=rng.choice(SURNAMES) + "".join(rng.sample(GIVEN, k=rng.randint(1, 2))),
-            phone=f"1{rng.choice('3578')}{rng.randint(0, 9)}{n:08d}",
-            gender=rng.choice(["male", "female"]),
-            birth_year=rng.randint(1985, 2006),
-            home_region=rng.choice(villages),
-            areas=areas,
-            skills=rng.sample(SKILLS, k=rng.randint(0, 3)),
-            availability=[
-                {"weekday": day, "start": f"{start:02d}:00", "end": f"{start + 3:02d}:00"}
-                for day in rng.sample(range(1, 8), k=rng.randint(1, 3))
-            ],
-            consent={"version": PRIVACY_POLICY_VERSION},
+        data = VolunteerIn.model_validate(
+            {
+                "name": rng.choice(SURNAMES) + "".join(rng.sample(GIVEN, k=rng.randint(1, 2))),
+                "phone": f"1{rng.choice('3578')}{rng.randint(0, 9)}{n:08d}",
+                "gender": rng.choice(["male", "female"]),
+                "birth_year": rng.randint(1985, 2006),
+                "home_region": rng.choice(villages),
+                "areas": areas,
+                "skills": rng.sample(SKILLS, k=rng.randint(0, 3)),
+                "availability": [
+                    {"weekday": day, "start": f"{start:02d}:00", "end": f"{start + 3:02d}:00"}
+                    for day in rng.sample(range(1, 8), k=rng.randint(1, 3))
+                ],
+                "consent": {"version": PRIVACY_POLICY_VERSION},
+            }
         )
         volunteers.register(Principal(user_id=user.id), data)
         created += 1
