@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator
 
 from app.activities.models import STATUSES
-from app.core.schemas import Id, LocalDateTime, Moment, Out, Params, Schema
+from app.core.schemas import Id, LocalDateTime, MaskedPhone, Moment, Out, Params, Schema
 from app.regions.schemas import RegionCode
 
 Title = Annotated[str, Field(min_length=2, max_length=40, description="标题")]
@@ -69,7 +69,7 @@ class RosterEntry(Out):
     signup_id: int
     volunteer_no: str | None
     name: str
-    phone: str | None = Field(description="脱敏手机号")
+    phone: MaskedPhone = Field(description="脱敏手机号，如 138****5678")
     status: str
     signed_up_at: LocalDateTime
 

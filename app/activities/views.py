@@ -2,7 +2,6 @@
 
 from app.activities.models import Activity, Signup
 from app.activities.schemas import Roster, RosterEntry, SignupOut
-from app.core.crypto import mask_phone
 
 
 def columns(activity: Activity) -> dict:
@@ -20,7 +19,7 @@ def roster_out(rows) -> dict:
             signup_id=s.id,
             volunteer_no=v.volunteer_no,
             name=v.name,
-            phone=mask_phone(v.phone),
+            phone=v.phone,
             status=s.status,
             signed_up_at=s.created_at,
         )

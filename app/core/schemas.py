@@ -28,6 +28,7 @@ from werkzeug.exceptions import BadRequest
 
 from app.core import auth
 from app.core.clock import local
+from app.core.crypto import mask_id_number, mask_phone
 from app.core.errors import AppError, error_response
 
 #: Ids are PostgreSQL `integer`s: anything larger names nothing, and must not reach the database.
@@ -64,6 +65,10 @@ Moment = Annotated[
     BeforeValidator(_moment),
     WithJsonSchema({"type": "string", "format": "date-time", "description": "ISO 8601，须带时区（2000–2099 年）"}),
 ]
+
+#: Personal data in answers: what the database holds (decrypted) goes out masked, 138****5678.
+MaskedPhone = Annotated[str | None, PlainSerializer(mask_phone, return_type=str | None)]
+MaskedIdNumber = Annotated[str | None, PlainSerializer(mask_id_number, return_type=str | None)]
 
 #: A moment shown as people in the service's zone read it: 2026-11-26T23:34:16+08:00.
 LocalDateTime = Annotated[

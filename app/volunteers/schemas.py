@@ -2,11 +2,10 @@ import re
 from datetime import date
 from typing import TYPE_CHECKING, Annotated, Literal
 
-from pydantic import AfterValidator, Field, PlainSerializer, WithJsonSchema, model_validator
+from pydantic import AfterValidator, Field, WithJsonSchema, model_validator
 
 from app.core import clock
-from app.core.crypto import mask_id_number, mask_phone
-from app.core.schemas import ClockTime, LocalDateTime, Out, Params, Schema
+from app.core.schemas import ClockTime, LocalDateTime, MaskedIdNumber, MaskedPhone, Out, Params, Schema
 from app.regions.schemas import RegionCode
 from config.catalog import AREAS
 
@@ -61,8 +60,6 @@ Phone = Annotated[
     WithJsonSchema({"type": "string", "pattern": f"^{MOBILE.pattern}$", "description": "中国大陆手机号（11 位）"}),
 ]
 IdNumber = Annotated[str, AfterValidator(_resident_id)]
-MaskedPhone = Annotated[str | None, PlainSerializer(mask_phone, return_type=str | None)]
-MaskedIdNumber = Annotated[str | None, PlainSerializer(mask_id_number, return_type=str | None)]
 Name = Annotated[str, Field(min_length=2, max_length=20, description="真实姓名")]
 Skill = Annotated[str, Field(min_length=1, max_length=20)]
 Areas = Annotated[list[AreaCode], Field(min_length=1, max_length=9), AfterValidator(_distinct)]
