@@ -346,34 +346,13 @@ class Story:
 
     def _now_activities(self, starts: datetime, ends: datetime):
         secretary = self.secretary(HERO_VILLAGE)
+        when = {"village": HERO_VILLAGE, "starts_at": starts, "ends_at": ends}
         kind, topic, title, description = NOW_SESSION
-        session = sessions.schedule(
-            secretary,
-            SessionIn(
-                kind=kind,
-                topic=topic,
-                title=title,
-                description=description,
-                village=HERO_VILLAGE,
-                starts_at=starts,
-                ends_at=ends,
-                capacity=30,
-            ),
-        )[0]
+        planned = {"kind": kind, "topic": topic, "title": title, "description": description, "capacity": 30}
+        session = sessions.schedule(secretary, SessionIn.model_validate({**planned, **when}))[0]
         area, title, description, skills = NOW_NEED
-        need = needs.post(
-            secretary,
-            NeedIn(
-                area=area,
-                title=title,
-                description=description,
-                village=HERO_VILLAGE,
-                starts_at=starts,
-                ends_at=ends,
-                slots=3,
-                skills=skills,
-            ),
-        )
+        wanted = {"area": area, "title": title, "description": description, "slots": 3, "skills": skills}
+        need = needs.post(secretary, NeedIn.model_validate({**wanted, **when}))
         self.timeline.at(clock.now() + timedelta(hours=5), self._review, need.id, True, None)
         signups = [(session, n) for n in (1, 2, 4)] + [(need, n) for n in (3, 5)]
         signups += [(session, v.number) for v in self.pick(HERO_VILLAGE, 4)]
