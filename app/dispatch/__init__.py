@@ -1,0 +1,1 @@
+"""The dispatcher: offers that keep every village need covered."""
