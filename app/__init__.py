@@ -29,6 +29,8 @@ from app.chatbot import routes as chatbot_routes
 from app.core import auth, schemas, transactions
 from app.core.crypto import cipher
 from app.core.errors import register_error_handlers
+from app.dispatch import offers
+from app.dispatch import routes as dispatch_routes
 from app.extensions import db, limiter, migrate
 from app.home import routes as home_routes
 from app.needs import routes as needs_routes
@@ -145,8 +147,15 @@ def _init_extensions(app: OpenAPI) -> None:
     wechat.init_app(app)
     # Who confers roles, and who hears of a withdrawal: named here, so lower rooms import no higher one.
     auth.init_app(app, role_sources=(accounts_operations.ROLES, volunteers_operations.ROLES))
-    volunteers_operations.init_app(app, on_withdrawal=(certificates.forget,))
-    signups.init_app(app, withdrawal_checks=(attendance_operations.refuse_withdrawal_once_checked_in,))
+    volunteers_operations.init_app(
+        app, on_withdrawal=(certificates.forget, offers.revoke_withdrawn), on_pause=(offers.revoke_for_volunteer,)
+    )
+    signups.init_app(
+        app,
+        withdrawal_checks=(attendance_operations.refuse_withdrawal_once_checked_in,),
+        claims=(offers.claim_for_signup,),
+        on_cancel=(offers.revoke_for_activity,),
+    )
     schemas.init_app(app)
     transactions.init_app(app)
     register_error_handlers(app)
@@ -163,6 +172,7 @@ def _register(app: OpenAPI) -> None:
         attendance_routes,
         reminders_routes,
         broadcasts_routes,
+        dispatch_routes,
     ):
         app.register_api(module.api)
     app.register_api(attendance_routes.public)

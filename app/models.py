@@ -8,6 +8,7 @@ from app.broadcasts import models as broadcasts
 from app.chatbot import models as chatbot
 from app.core import audit, auth
 from app.core.db import db
+from app.dispatch import models as dispatch
 from app.notify import models as notify
 from app.regions import models as regions
 from app.scheduling import models as scheduling
@@ -22,6 +23,7 @@ MODULES = (
     accounts,
     volunteers,
     activities,
+    dispatch,
     attendance,
     notify,
     broadcasts,

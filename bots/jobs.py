@@ -61,6 +61,8 @@ JOBS: list[Job] = [
     Job("reminders", every(minutes=5), "app.reminders.operations:queue_due", misfire_grace_time=300),
     # Recurring needs and sessions stay materialised a window ahead.
     Job("series_extend", cron(minute=7), "app.activities.series:extend_all_series", misfire_grace_time=3600),
+    # Dispatch offers past their expiry free the seats they held.
+    Job("offers_expire", every(minutes=1), "app.dispatch.offers:expire_due", misfire_grace_time=120),
     # Activities whose end has passed become done.
     Job("activities_finish", every(minutes=5), "app.activities.lifecycle:finish_past", misfire_grace_time=300),
     # Forgotten check-outs close at the scheduled end, marked for review.

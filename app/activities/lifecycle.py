@@ -4,6 +4,7 @@ call these with their own rules on top; the people signed up are told of what ch
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import select
 
 from app.activities import series, signups
@@ -94,8 +95,10 @@ def edit(principal: Principal, activity: Activity, changes: dict) -> Activity:
         _check_times(starts_at, ends_at)
     ensure_clean({k: v for k, v in changes.items() if k in ("title", "description")})
     capacity = changes.get("capacity", activity.capacity)
-    if capacity < activity.taken:
-        raise InvalidInput(fields={"capacity": f"已有 {activity.taken} 人确认报名，名额不能少于此数"})
+    if capacity < activity.taken + activity.held:
+        raise InvalidInput(
+            fields={"capacity": f"已有 {activity.taken} 人确认报名、{activity.held} 个名额正在邀请中，名额不能少于此数"}
+        )
     for name, value in changes.items():
         setattr(activity, name, value)
     activity.updated_at = clock.now()
@@ -156,6 +159,8 @@ def cancel(principal: Principal, activity: Activity, reason: str) -> Activity:
             f"「{activity.title}」（{clock.spoken(activity.starts_at)}）已取消：{reason}",
         )
     activity.taken = 0
+    for hook in current_app.extensions.get("activities.on_cancel", ()):
+        hook(activity)
     audit.record(
         "cancel",
         activity.type,

@@ -52,6 +52,8 @@ class Activity(Model):
         CheckConstraint("capacity > 0", name="capacity_positive"),
         # The database itself refuses an overbooked activity.
         CheckConstraint("taken >= 0 AND taken <= capacity", name="taken_within_capacity"),
+        # Seats held by open dispatch offers count too: taken and held never pass capacity together.
+        CheckConstraint("held >= 0 AND taken + held <= capacity", name="taken_held_within_capacity"),
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         CheckConstraint(f"type <> 'need' OR ({_in('area', AREAS)})", name="need_area"),
         CheckConstraint(
@@ -84,6 +86,9 @@ class Activity(Model):
     capacity: Mapped[int] = mapped_column(Integer)
     #: Confirmed sign-ups; changed only by conditional updates, never read-modify-write.
     taken: Mapped[int] = mapped_column(Integer, default=0)
+    #: Seats held by open dispatch offers (app/dispatch); like taken, only conditional updates change
+    #: it, and never with updated_at (the sign-up target cache keys on that, and holds are not edits).
+    held: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     status: Mapped[str] = mapped_column(String(16))
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -102,7 +107,8 @@ class Activity(Model):
 
     @property
     def full(self) -> bool:
-        return self.taken >= self.capacity
+        """No free unheld seat."""
+        return self.taken + self.held >= self.capacity
 
     def snapshot(self) -> dict:
         """What the audit trail records of an activity before and after a change."""

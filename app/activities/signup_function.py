@@ -1,6 +1,6 @@
 """The sign-up on PostgreSQL: one call of the database function sign_up_for_activity.
 
-The function (its text in sql/sign_up_v1.sql, created by migration 7b3e91c0d4a2) applies the rules
+The function (its text in sql/sign_up_v2.sql, loaded by migration c8f1d2e3a4b5) applies the rules
 of signups.sign_up_in_python — the checks, the conditional seat update, the waitlist, the audit row
 and the message — in one round trip. What it cannot know (the notice's words, the caller) is
 passed in; what it decides comes back as an outcome for signups to answer with.

@@ -1,10 +1,13 @@
 """Sign-ups and the waitlist: take a seat, free it, promote the next in line, withdraw.
 
-Seats are taken by a conditional UPDATE (`taken < capacity`) and the table's CHECK constraint
-refuses anything beyond capacity, so concurrent sign-ups can never overbook. `sign_up` is the one
-way in, for a volunteer's own sign-up and for the dispatcher confirming an accepted offer
-(source="dispatch"). On PostgreSQL it is one call of the database function (signup_function.py);
-elsewhere sign_up_in_python applies the same rules, and a PostgreSQL test runs both on the same cases.
+Seats are taken by a conditional UPDATE (`taken + held < capacity`: seats held by open dispatch
+offers are not for self sign-up) and the table's CHECK constraints refuse anything beyond capacity,
+so concurrent sign-ups can never overbook. `sign_up` is the one way in for a volunteer's own
+sign-up; an accepted dispatch offer turns its held seat into a taken one through `take_held_seat`
+(source="dispatch"), and a volunteer who signs up for a need they hold an open offer for has
+accepted it (the dispatch room's claim, named by create_app). On PostgreSQL a self sign-up is one
+call of the database function (signup_function.py); elsewhere sign_up_in_python applies the same
+rules, and a PostgreSQL test runs both on the same cases.
 """
 
 from collections.abc import Callable, Iterable
@@ -33,10 +36,25 @@ SIGNUP_REFUSALS = {
 }
 
 
-def init_app(app: Flask, *, withdrawal_checks: Iterable[Callable[[Signup], object]]) -> None:
-    """Rules of higher rooms that can refuse a withdrawal (attendance: once checked in), named by the
-    factory so activities never imports them; each gets the live sign-up and raises to refuse."""
+#: A higher room's claim on a sign-up (dispatch: the volunteer holds an open offer for it, so signing
+#: up is accepting it): gets (principal, type, activity id), answers the sign-up it made or None.
+Claim = Callable[[Principal, str, int], Signup | None]
+
+
+def init_app(
+    app: Flask,
+    *,
+    withdrawal_checks: Iterable[Callable[[Signup], object]],
+    claims: Iterable[Claim] = (),
+    on_cancel: Iterable[Callable[[Activity], object]] = (),
+) -> None:
+    """Rules of higher rooms, named by the factory so activities never imports them: what can refuse a
+    withdrawal (attendance: once checked in; each gets the live sign-up and raises to refuse), what may
+    answer a sign-up first (claims), and what hears that an activity was cancelled (dispatch revokes
+    its offers)."""
     app.extensions["activities.withdrawal_checks"] = tuple(withdrawal_checks)
+    app.extensions["activities.signup_claims"] = tuple(claims)
+    app.extensions["activities.on_cancel"] = tuple(on_cancel)
 
 
 def refuse(code: str) -> Conflict:
@@ -50,6 +68,10 @@ def sign_up(
 
     Returns the sign-up and, when waitlisted, the position in the queue.
     """
+    for claim in current_app.extensions.get("activities.signup_claims", ()):
+        claimed = claim(principal, type_, activity_id)
+        if claimed is not None:
+            return claimed, None
     if db.session.get_bind().dialect.name != "postgresql":
         return sign_up_in_python(principal, type_, activity_id, waitlist=waitlist, source=source)
     volunteer_id = volunteer_of(principal)
@@ -64,7 +86,7 @@ def sign_up(
 def sign_up_in_python(
     principal: Principal, type_: str, activity_id: int, *, waitlist: bool, source: str = "self"
 ) -> tuple[Signup, int | None]:
-    """The sign-up rules, step by step (sql/sign_up_v1.sql is their twin on PostgreSQL)."""
+    """The sign-up rules, step by step (sql/sign_up_v2.sql is their twin on PostgreSQL)."""
     volunteer_id = volunteer_of(principal)
     activity = queries.get(type_, activity_id, principal)
     _check_open_for_signup(activity)
@@ -75,6 +97,36 @@ def sign_up_in_python(
     confirmed = _take_seat(activity)
     if not confirmed and not waitlist:
         raise refuse("full")
+    return _write_signup(principal, volunteer_id, activity, confirmed=confirmed, source=source)
+
+
+def take_held_seat(principal: Principal, activity: Activity, *, source: str = "dispatch") -> Signup:
+    """An accepted offer: the seat its offer held becomes a taken one in one guarded UPDATE (a held seat
+    exists), and the sign-up is confirmed, audited and told like a self sign-up (its reminders follow)."""
+    volunteer_id = volunteer_of(principal)
+    _check_open_for_signup(activity)
+    if _live_signup(volunteer_id, activity) is not None:
+        raise refuse("already_signed_up")
+    if _overlapping(volunteer_id, activity.starts_at, activity.ends_at, exclude=activity.id):
+        raise refuse("time_conflict")
+    row = db.session.execute(
+        update(Activity)
+        .where(Activity.id == activity.id, Activity.status.in_(LIVE), Activity.held > 0)
+        .values(taken=Activity.taken + 1, held=Activity.held - 1)
+        .returning(Activity.taken, Activity.held)
+        .execution_options(synchronize_session=False)
+    ).one_or_none()
+    if row is None:
+        raise Conflict("该邀请的名额已不再保留", code="offer_not_open")
+    set_committed_value(activity, "taken", row.taken)
+    set_committed_value(activity, "held", row.held)
+    signup, _ = _write_signup(principal, volunteer_id, activity, confirmed=True, source=source)
+    return signup
+
+
+def _write_signup(
+    principal: Principal, volunteer_id: int, activity: Activity, *, confirmed: bool, source: str
+) -> tuple[Signup, int | None]:
     now = clock.now()
     signup = Signup(
         volunteer_id=volunteer_id,
@@ -156,11 +208,16 @@ def _take_seat(activity: Activity) -> bool:
 
 
 def _seat_update(activity: Activity) -> bool:
+    """Only a free unheld seat: seats held by open dispatch offers are not for self sign-up."""
     taken = Activity.taken + 1
     row = db.session.execute(
         update(Activity)
-        .where(Activity.id == activity.id, Activity.status == "open", Activity.taken < Activity.capacity)
-        .values(taken=taken, status=case((taken >= Activity.capacity, "filled"), else_=Activity.status))
+        .where(
+            Activity.id == activity.id,
+            Activity.status == "open",
+            Activity.taken + Activity.held < Activity.capacity,
+        )
+        .values(taken=taken, status=case((taken + Activity.held >= Activity.capacity, "filled"), else_=Activity.status))
         .returning(Activity.taken, Activity.status)
         .execution_options(synchronize_session=False)
     ).one_or_none()
@@ -256,7 +313,7 @@ def _promote_next(activity: Activity) -> Signup | None:
 
 def fill_from_waitlist(activity: Activity) -> None:
     """Seats added (a larger capacity) go to the queue in order."""
-    while activity.taken < activity.capacity and _promote_next(activity) is not None:
+    while activity.taken + activity.held < activity.capacity and _promote_next(activity) is not None:
         activity.taken += 1
 
 

@@ -16,6 +16,7 @@ from app.attendance import operations as attendance
 from app.core import clock
 from app.core.access import Principal
 from app.core.errors import AppError
+from app.dispatch import offers
 from app.extensions import db
 from app.reminders import operations as reminders
 
@@ -151,9 +152,13 @@ def _cant_come(principal: Principal, argument: str | None) -> str:
 
 
 def _offer(principal: Principal, argument: str | None, *, accept: bool) -> str:
-    _number(argument, "accept" if accept else "decline")
-    # The dispatcher makes no offers yet; when it does, answer the offer here.
-    return "暂无待处理的派单。"
+    """接受 N / 拒绝 N: the same operations as the mini-program's buttons (N is the offer's number)."""
+    number = _number(argument, "accept" if accept else "decline")
+    offer = offers.accept(principal, number) if accept else offers.decline(principal, number)
+    activity = db.session.get_one(Activity, offer.activity_id)  # the offer's foreign key names it
+    if accept:
+        return f"已接受并为你报名：{activity.title}（{_when(activity)}）· {activity.village.name}。请准时参加。"
+    return f"已婉拒：{activity.title}。感谢告知，这项需求不会再邀请你。"
 
 
 def _code(argument: str | None, name: str) -> str:

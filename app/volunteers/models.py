@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import EncryptedString, Model, UTCDateTime
@@ -14,6 +14,7 @@ class Volunteer(Model):
     __table_args__ = (
         CheckConstraint("gender IS NULL OR gender IN ('male','female')", name="gender"),
         CheckConstraint("birth_year IS NULL OR birth_year BETWEEN 1900 AND 2100", name="birth_year"),
+        CheckConstraint("monthly_hours_cap IS NULL OR monthly_hours_cap BETWEEN 1 AND 744", name="monthly_hours_cap"),
         Index("ix_volunteers_home_region_code", "home_region_code"),
     )
 
@@ -44,6 +45,10 @@ class Volunteer(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The volunteer asked the dispatcher not to offer anything for now (their right, art. 25).
+    offers_paused: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: At most this many hours a month of confirmed sign-ups and open offers; None: no cap of their own.
+    monthly_hours_cap: Mapped[int | None] = mapped_column(Integer)
 
     teams: Mapped[list["TeamMembership"]] = relationship(
         back_populates="volunteer", cascade="all, delete-orphan", order_by="TeamMembership.area"

@@ -40,10 +40,17 @@ def _volunteer_role(row) -> dict:
 ROLES = auth.RoleSource(_volunteer_columns, _volunteer_role)
 
 
-def init_app(app: Flask, *, on_withdrawal: Iterable[Callable[[int], object]]) -> None:
-    """What higher rooms do when a volunteer withdraws (attendance voids the certificates), named by
-    the factory so volunteers never imports them; each gets the volunteer's id, in the same transaction."""
+def init_app(
+    app: Flask,
+    *,
+    on_withdrawal: Iterable[Callable[[int], object]],
+    on_pause: Iterable[Callable[[int], object]] = (),
+) -> None:
+    """What higher rooms do when a volunteer withdraws (attendance voids the certificates) or pauses
+    offers (dispatch revokes the open ones), named by the factory so volunteers never imports them;
+    each gets the volunteer's id, in the same transaction."""
     app.extensions["volunteers.on_withdrawal"] = tuple(on_withdrawal)
+    app.extensions["volunteers.on_pause"] = tuple(on_pause)
 
 
 def snapshot(volunteer: Volunteer) -> dict:
@@ -61,6 +68,8 @@ def snapshot(volunteer: Volunteer) -> dict:
         "availability": volunteer.availability,
         "consent_version": volunteer.consent_version,
         "sensitive_consent": volunteer.sensitive_consent_at is not None,
+        "offers_paused": volunteer.offers_paused,
+        "monthly_hours_cap": volunteer.monthly_hours_cap,
     }
 
 
@@ -139,6 +148,14 @@ def update(principal: Principal, data: VolunteerPatch) -> Volunteer:
         volunteer.availability = [slot.model_dump(mode="json") for slot in data.availability or []]
     if "areas" in given:
         _set_areas(volunteer, _required("areas", data.areas), now)
+    if "monthly_hours_cap" in given:
+        volunteer.monthly_hours_cap = data.monthly_hours_cap
+    if "offers_paused" in given:
+        paused = _required("offers_paused", data.offers_paused)
+        if paused and not volunteer.offers_paused:
+            for hook in current_app.extensions.get("volunteers.on_pause", ()):
+                hook(volunteer.id)
+        volunteer.offers_paused = paused
     old, new = audit.changed(before, snapshot(volunteer))
     if new:
         volunteer.updated_at = now

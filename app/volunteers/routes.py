@@ -77,6 +77,8 @@ def profile(volunteer: Volunteer) -> dict:
             consented_at=volunteer.consented_at,
             sensitive=volunteer.sensitive_consent_at is not None,
         ),
+        offers_paused=volunteer.offers_paused,
+        monthly_hours_cap=volunteer.monthly_hours_cap,
         created_at=volunteer.created_at,
         updated_at=volunteer.updated_at,
     )

@@ -110,6 +110,8 @@ class VolunteerPatch(Schema):
     skills: Skills | None = None
     availability: Availability | None = None
     consent: ConsentIn | None = None
+    offers_paused: bool | None = Field(None, description="暂停接收派单邀请（暂停时未答复的邀请一并撤回）")
+    monthly_hours_cap: int | None = Field(None, ge=1, le=744, description="每月最多服务小时数；null 为不设上限")
 
 
 class ConsentOut(Out):
@@ -131,6 +133,8 @@ class VolunteerOut(Out):
     skills: list[str]
     availability: list[dict]
     consent: ConsentOut
+    offers_paused: bool = Field(False, description="是否暂停接收派单邀请")
+    monthly_hours_cap: int | None = Field(None, description="每月最多服务小时数")
     created_at: LocalDateTime
     updated_at: LocalDateTime
 

@@ -1,5 +1,5 @@
 """One set of sign-up rules, two writers: on PostgreSQL a sign-up is one call of the database function
-(app/activities/sql/sign_up_v1.sql), elsewhere the Python path applies the rules. Here both run on the
+(app/activities/sql/sign_up_v2.sql), elsewhere the Python path applies the rules. Here both run on the
 same cases, each in a world of its own, and must answer the same and write the same sign-up, audit and
 message rows (ids and write times aside)."""
 
@@ -29,7 +29,11 @@ ACTIVITIES = {
     "under_way": ("session", "open", 5, -timedelta(minutes=30), 2),
     "cancelled": ("session", "cancelled", 5, timedelta(days=4), 2),
     "awaiting_review": ("need", "pending_review", 5, timedelta(days=4), 2),
+    "held_need": ("need", "open", 1, timedelta(days=5), 2),
+    "half_held": ("need", "open", 2, timedelta(days=6), 2),
 }
+#: Seats held by open dispatch offers: not for self sign-up.
+HELD = {"held_need": 1, "half_held": 1}
 
 #: (volunteer, activity, waitlist, source) in order; what each is answered is compared, not asserted.
 CASES = [
@@ -46,6 +50,9 @@ CASES = [
     ("v3", "under_way", True, "self"),  # → 409 signup_closed
     ("v3", "cancelled", True, "self"),  # → 409 activity_cancelled
     ("v3", "awaiting_review", True, "self"),  # not visible to a volunteer → 404
+    ("v1", "held_need", False, "self"),  # its one seat is held by an offer → 409 full
+    ("v2", "half_held", False, "self"),  # one free unheld seat → confirmed
+    ("v3", "half_held", False, "self"),  # the other is held → 409 full
 ]
 
 EXPECTED_ANSWERS = [
@@ -62,6 +69,9 @@ EXPECTED_ANSWERS = [
     (409, "signup_closed"),
     (409, "activity_cancelled"),
     (404, "need_not_found"),
+    (409, "full"),
+    ("confirmed", None),
+    (409, "full"),
 ]
 
 
@@ -80,14 +90,21 @@ def test_the_database_function_and_the_python_path_answer_and_write_the_same(app
     assert in_database == in_python == EXPECTED_ANSWERS
     written = [_written(app, world) for world in worlds]
     assert written[0] == written[1]
-    assert [len(rows) for rows in written[0].values()] == [6, 6, 6]  # sign-ups, audit rows, messages
+    assert [len(rows) for rows in written[0].values()] == [7, 7, 7]  # sign-ups, audit rows, messages
+    assert (
+        _seats(app, worlds[0])
+        == _seats(app, worlds[1])
+        == {"held_need": (0, 1, "filled"), "half_held": (1, 1, "filled")}
+    )
 
 
 def _world(app, build, api) -> dict:
     """Three volunteers and the activities, with labels for every id the rows will name."""
     users = {f"v{n}": api.as_(build.volunteer()[0]).get("/me").json["id"] for n in (1, 2, 3)}
     with app.app_context():
-        activities = {label: _activity(users["v1"], *spec) for label, spec in ACTIVITIES.items()}
+        activities = {
+            label: _activity(users["v1"], *spec, held=HELD.get(label, 0)) for label, spec in ACTIVITIES.items()
+        }
         db.session.commit()
         volunteers = {label: auth.build_principal(user).volunteer_id for label, user in users.items()}
         return {
@@ -97,7 +114,9 @@ def _world(app, build, api) -> dict:
         }
 
 
-def _activity(created_by: int, type_: str, status: str, capacity: int, after: timedelta, hours: int) -> Activity:
+def _activity(
+    created_by: int, type_: str, status: str, capacity: int, after: timedelta, hours: int, *, held: int = 0
+) -> Activity:
     starts = NOW + after
     activity = Activity(
         type=type_,
@@ -111,7 +130,8 @@ def _activity(created_by: int, type_: str, status: str, capacity: int, after: ti
         ends_at=starts + timedelta(hours=hours),
         capacity=capacity,
         taken=0,
-        status=status,
+        held=held,
+        status="filled" if held >= capacity else status,
         created_by=created_by,
         created_at=NOW - timedelta(days=7),
         updated_at=NOW - timedelta(days=7),
@@ -119,6 +139,15 @@ def _activity(created_by: int, type_: str, status: str, capacity: int, after: ti
     db.session.add(activity)
     db.session.flush()
     return activity
+
+
+def _seats(app, world: dict) -> dict[str, tuple[int, int, str]]:
+    with app.app_context():
+        found = {}
+        for label in HELD:
+            activity = db.session.get_one(Activity, world["activities"][label][0])
+            found[label] = (activity.taken, activity.held, activity.status)
+        return found
 
 
 def _run(app, world: dict, sign_up) -> list[tuple]:

@@ -9,10 +9,12 @@ from app.attendance.models import ServiceRecord
 from app.chatbot import commands
 from app.chatbot.commands import Command, parse
 from app.core import clock
+from app.dispatch.models import Offer
 from app.extensions import db
 from app.volunteers.models import Volunteer
 from tests.attendance.helpers import Site, at
 from tests.chatbot.helpers import openid_of, replies
+from tests.dispatch.helpers import offer
 
 
 @pytest.fixture
@@ -134,11 +136,19 @@ def test_a_stranger_is_answered_and_finds_the_answer_after_logging_in(chat_app, 
     assert reply.body.startswith(commands.NOT_REGISTERED) and "我的任务" in reply.body
 
 
-def test_offers_answer_that_there_are_none_yet(chat_app, wechat, volunteer):
-    _, user_id, openid = volunteer
-    assert said(chat_app, wechat, user_id, openid, "接受 3") == "暂无待处理的派单。"
-    assert said(chat_app, wechat, user_id, openid, "拒绝３") == "暂无待处理的派单。"
+def test_an_offer_is_answered_in_the_chat(chat_app, wechat, volunteer, site, api):
+    token, user_id, openid = volunteer
+    first, second = site.need(), site.need(starts_at=at(6, 9), ends_at=at(6, 12))
+    offered = [offer(chat_app, api, token, need) for need in (first, second)]
+    assert said(chat_app, wechat, user_id, openid, "接受 999999") == "邀请不存在"
     assert said(chat_app, wechat, user_id, openid, "接受") == commands.USAGE["accept"]
+    assert said(chat_app, wechat, user_id, openid, f"接受 {offered[0]}").startswith("已接受并为你报名：周末课业辅导")
+    assert said(chat_app, wechat, user_id, openid, f"拒绝{full_width(str(offered[1]))}").startswith("已婉拒")
+    assert said(chat_app, wechat, user_id, openid, f"拒绝 {offered[0]}") == "该邀请已处理，不能再婉拒"
+    with chat_app.app_context():
+        statuses = db.session.scalars(select(Offer.status).where(Offer.id.in_(offered)).order_by(Offer.id)).all()
+        source = db.session.scalar(select(Signup.source).where(Signup.activity_id == first))
+    assert (statuses, source) == (["accepted", "declined"], "dispatch")
 
 
 def test_cant_come_gives_the_seat_back(chat_app, wechat, volunteer, site):

@@ -1,0 +1,73 @@
+"""Offers (a seat held for one volunteer until they answer) and the rounds that make them."""
+
+from datetime import datetime
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.core.db import Model, UTCDateTime
+
+OFFER_STATUSES = ("offered", "accepted", "declined", "expired", "revoked")
+
+
+class DispatchRound(Model):
+    """One run of the dispatcher over a scope, kept with its figures."""
+
+    __tablename__ = "dispatch_rounds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The region code prefix the round covered (a county, a city, the province).
+    region_code: Mapped[str] = mapped_column(String(12))
+    #: The staff user who started it; None for the bot.
+    started_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: Input sizes: open unheld slots, eligible volunteers, eligible (volunteer, slot) edges.
+    slots: Mapped[int] = mapped_column(Integer, default=0)
+    volunteers: Mapped[int] = mapped_column(Integer, default=0)
+    edges: Mapped[int] = mapped_column(Integer, default=0)
+    #: What it did: offers made, slots filled by them, their total cost.
+    offers: Mapped[int] = mapped_column(Integer, default=0)
+    filled: Mapped[int] = mapped_column(Integer, default=0)
+    cost: Mapped[int] = mapped_column(Integer, default=0)
+    #: The solver's own word (e.g. OPTIMAL), and what the round cost to run.
+    solver_status: Mapped[str | None] = mapped_column(String(32))
+    seconds: Mapped[float | None]
+    peak_memory_kb: Mapped[int | None] = mapped_column(Integer)
+
+
+class Offer(Model):
+    """A slot of an activity offered to one volunteer: it holds a seat (activities.held) while open."""
+
+    __tablename__ = "offers"
+    __table_args__ = (
+        CheckConstraint(f"status IN ({', '.join(repr(s) for s in OFFER_STATUSES)})", name="status"),
+        CheckConstraint("(status = 'revoked') = (revoke_reason IS NOT NULL)", name="revoke_reason_when_revoked"),
+        # A volunteer is offered a slot once, ever: declined, expired or revoked, it is not asked again.
+        UniqueConstraint("activity_id", "volunteer_id"),
+        Index("ix_offers_volunteer_status", "volunteer_id", "status"),
+        # The bot's expiry sweep reads only open offers.
+        Index(
+            "ix_offers_open_expires_at",
+            "expires_at",
+            postgresql_where=text("status = 'offered'"),
+            sqlite_where=text("status = 'offered'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id"))
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id"))
+    round_id: Mapped[int | None] = mapped_column(ForeignKey("dispatch_rounds.id"))
+    #: offered → accepted | declined | expired | revoked.
+    status: Mapped[str] = mapped_column(String(12))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: The solver's integer cost of this pair, and its terms (reach, skills, fairness, ...).
+    cost: Mapped[int] = mapped_column(Integer, default=0)
+    terms: Mapped[dict] = mapped_column(JSON, default=dict)
+    #: What the volunteer is told of why they were asked, e.g. "同村、技能匹配、近期服务较少".
+    why: Mapped[str] = mapped_column(Text, default="")
+    revoke_reason: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The confirmed sign-up an accepted offer became.
+    signup_id: Mapped[int | None] = mapped_column(ForeignKey("signups.id"))

@@ -1,0 +1,37 @@
+from flask_openapi3 import APIBlueprint, Tag
+
+from app.activities.models import Activity
+from app.core.auth import login_required, require_principal
+from app.core.schemas import ErrorOut
+from app.dispatch import offers
+from app.dispatch.schemas import AssignmentList, AssignmentOut, AssignmentPath
+from app.dispatch.views import assignment_list_out, assignment_out
+from app.extensions import db
+
+api = APIBlueprint(
+    "dispatch", __name__, url_prefix="/api/v1", abp_tags=[Tag(name="dispatch", description="派单：邀请与答复")]
+)
+BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
+
+
+@api.get("/assignments/me", responses={200: AssignmentList}, security=BEARER)
+@login_required("volunteer")
+def my_assignments():
+    """派给我的邀请和已接受的任务，最新的在前。"""
+    return assignment_list_out(offers.mine(require_principal()))
+
+
+@api.post("/assignments/<int:id>/accept", responses={200: AssignmentOut, 409: ErrorOut}, security=BEARER)
+@login_required("volunteer")
+def accept(path: AssignmentPath):
+    """接受邀请：保留的名额转为正式报名（来源 dispatch）。已过期 409 offer_expired，已处理 409 offer_not_open。"""
+    offer = offers.accept(require_principal(), path.id)
+    return assignment_out(offer, db.session.get_one(Activity, offer.activity_id))
+
+
+@api.post("/assignments/<int:id>/decline", responses={200: AssignmentOut, 409: ErrorOut}, security=BEARER)
+@login_required("volunteer")
+def decline(path: AssignmentPath):
+    """婉拒邀请（志愿者的权利）：名额释放，这项需求不会再邀请你。已处理 409 offer_not_open。"""
+    offer = offers.decline(require_principal(), path.id)
+    return assignment_out(offer, db.session.get_one(Activity, offer.activity_id))
