@@ -29,7 +29,7 @@ from app.chatbot import routes as chatbot_routes
 from app.core import auth, schemas, transactions
 from app.core.crypto import cipher
 from app.core.errors import register_error_handlers
-from app.dispatch import offers
+from app.dispatch import offers, rounds
 from app.dispatch import routes as dispatch_routes
 from app.extensions import db, limiter, migrate
 from app.home import routes as home_routes
@@ -156,6 +156,7 @@ def _init_extensions(app: OpenAPI) -> None:
         claims=(offers.claim_for_signup,),
         on_cancel=(offers.revoke_for_activity,),
     )
+    offers.init_app(app, on_freed=(rounds.reoffer,))
     schemas.init_app(app)
     transactions.init_app(app)
     register_error_handlers(app)

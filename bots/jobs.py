@@ -63,6 +63,8 @@ JOBS: list[Job] = [
     Job("series_extend", cron(minute=7), "app.activities.series:extend_all_series", misfire_grace_time=3600),
     # Dispatch offers past their expiry free the seats they held.
     Job("offers_expire", every(minutes=1), "app.dispatch.offers:expire_due", misfire_grace_time=120),
+    # A dispatch round per county with open slots (declines and expiries are re-offered at once, not here).
+    Job("dispatch_round", every(hours=1), "app.dispatch.rounds:run_scheduled", misfire_grace_time=1800),
     # Activities whose end has passed become done.
     Job("activities_finish", every(minutes=5), "app.activities.lifecycle:finish_past", misfire_grace_time=300),
     # Forgotten check-outs close at the scheduled end, marked for review.

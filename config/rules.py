@@ -50,6 +50,38 @@ RULES = {
     "SEND_RETRY_BASE_SECONDS": 30,
     "SEND_RETRY_MAX_SECONDS": 1800,
     "SEND_CLAIM_SECONDS": 300,
+    # The dispatcher. Integer weights of the cost terms (app.dispatch.eligibility.term_costs): cost by reach level
+    # 0 same village … 4 same province, 5 outside; the paired (结对帮扶) reach level; per missing wished-for skill
+    # share; fairness per hour and per offer in the last 90 days (capped); reliability per no-show and per decline
+    # (barely: declining is a right; capped); not a member of the area team; "近期服务较少" below these figures.
+    "DISPATCH_WEIGHTS": {
+        "reach": [0, 20, 50, 120, 250, 400],
+        "paired_reach_level": 2,
+        "skill_miss": 40,
+        "hour_90d": 2,
+        "hour_90d_cap": 60,
+        "offer_90d": 5,
+        "offer_90d_cap": 12,
+        "no_show": 30,
+        "no_show_cap": 5,
+        "decline": 1,
+        "decline_cap": 5,
+        "not_member": 60,
+        "few_hours_90d": 8,
+        "few_offers_90d": 2,
+    },
+    # A round takes open slots starting within this many days.
+    "DISPATCH_HORIZON_DAYS": 14,
+    # The widest reach level offered (0 same village, 1 township, 2 county, 3 city); one level wider once the
+    # start is within 72 hours.
+    "DISPATCH_MAX_REACH": 2,
+    # A volunteer holds at most this many open offers.
+    "DISPATCH_MAX_OPEN_OFFERS": 3,
+    # An offer expires after this many hours, or when sign-up closes if that comes first.
+    "DISPATCH_OFFER_HOURS": 24,
+    # Priority (突出深度贫困地区): subtracted from every cost of a slot in a deep-poverty county / a poor village,
+    # so scarce volunteers go there first.
+    "DISPATCH_PRIORITY_BONUS": {"deep_poverty": 200, "poor_village": 100},
     # The organisation named on certificates.
     "CERTIFICATE_ISSUER": "共青团山西省委员会",
 }

@@ -164,7 +164,7 @@ def skills_ok(required: Iterable[str], held: Iterable[str]) -> bool:
 
 # --- cost terms ----------------------------------------------------------------------------------------------
 
-#: Integer weights of the cost terms (config keys to come: DISPATCH_WEIGHTS). All costs are ≥ 0 integers.
+#: Integer weights of the cost terms (config DISPATCH_WEIGHTS writes the same out as data). Costs are ≥ 0 integers.
 DEFAULT_WEIGHTS: dict[str, Any] = {
     # Cost by reach level 0 same village … 4 same province, 5 outside (only with a pairing).
     "reach": [0, 20, 50, 120, 250, 400],

@@ -3,11 +3,12 @@
 An open offer holds its seat (activities.held, by a conditional UPDATE, so taken + held never passes
 capacity and self sign-up sees only unheld seats). Accepting turns the hold into a taken seat through
 the sign-up room (a confirmed sign-up, source "dispatch", with its reminders). Every hold freed
-(decline, expiry, revocation) goes through `freed`: the boundary where the round's incremental
-re-offer to the next candidate plugs in.
+(decline, expiry, revocation) goes through `freed`, whose hook (app.dispatch.rounds.reoffer, named by
+create_app) offers the seat to the next best candidate at once.
 """
 
 from collections import Counter
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -246,9 +247,18 @@ def _tell_closed(offer_id: int, volunteer_id: int, activity: Activity, status: s
     notify.tell(user_id, "notice", f"offer:{offer_id}:{status}", title, body, link=f"assignment:{offer_id}", push=False)
 
 
+def init_app(app, *, on_freed: Iterable[Callable[[list[int]], object]] = ()) -> None:
+    """What hears of seats just freed: the round's incremental re-offer (named by create_app, so this room
+    imports no higher one)."""
+    app.extensions["dispatch.on_freed"] = tuple(on_freed)
+
+
 def freed(activity_ids: list[int]) -> list[int]:
-    """Seats just freed (one id per freed hold): where the round's incremental re-offer to each slot's
-    next candidate will plug in. Until then the seats are simply open again."""
+    """Seats just freed (one id per freed hold): each hook (the incremental re-offer) hears of them, in the
+    same transaction."""
+    if activity_ids:
+        for hook in current_app.extensions.get("dispatch.on_freed", ()):
+            hook(activity_ids)
     return activity_ids
 
 

@@ -2,8 +2,9 @@ from typing import Literal
 
 from pydantic import Field
 
-from app.core.schemas import Id, LocalDateTime, Out, Params
+from app.core.schemas import Id, LocalDateTime, Out, Params, Schema
 from app.dispatch.models import OFFER_STATUSES
+from app.regions.schemas import RegionCode
 
 OfferStatus = Literal["offered", "accepted", "declined", "expired", "revoked"]
 assert set(OfferStatus.__args__) == set(OFFER_STATUSES)  # type: ignore[attr-defined]
@@ -37,3 +38,34 @@ class AssignmentOut(Out):
 
 class AssignmentList(Out):
     items: list[AssignmentOut]
+
+
+class RoundIn(Schema):
+    region: RegionCode | None = Field(None, description="区划代码（须在本人辖区内）；不填则为本人辖区")
+
+
+class RoundPath(Params):
+    id: Id
+
+
+class RoundCreated(Out):
+    id: int
+    slots: int = Field(description="本轮待派的名额数")
+    offers: int = Field(description="发出的邀请数")
+    filled: int = Field(description="因此派满的需求数")
+    cost: int = Field(description="总成本（已减去优先地区加权）")
+    seconds: float
+
+
+class RoundOut(RoundCreated):
+    region: str = Field(description="本轮覆盖的区划代码")
+    started_at: LocalDateTime
+    started_by: int | None = Field(None, description="发起的工作人员；机器人发起时为空")
+    volunteers: int = Field(description="有资格的志愿者数")
+    edges: int = Field(description="可派的（志愿者, 名额）对数")
+    solver_status: str | None
+    peak_memory_kb: int | None
+
+
+class RoundList(Out):
+    items: list[RoundOut]
