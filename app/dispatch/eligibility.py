@@ -10,10 +10,12 @@ import math
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import numpy as np
+
+from config.rules import RULES
 
 ZONE = ZoneInfo("Asia/Shanghai")
 
@@ -164,30 +166,9 @@ def skills_ok(required: Iterable[str], held: Iterable[str]) -> bool:
 
 # --- cost terms ----------------------------------------------------------------------------------------------
 
-#: Integer weights of the cost terms (config DISPATCH_WEIGHTS writes the same out as data). Costs are ≥ 0 integers.
-DEFAULT_WEIGHTS: dict[str, Any] = {
-    # Cost by reach level 0 same village … 4 same province, 5 outside (only with a pairing).
-    "reach": [0, 20, 50, 120, 250, 400],
-    # A paired (结对帮扶) helping-region volunteer counts at this reach level at most.
-    "paired_reach_level": 2,
-    # Times (1 − share of the need's skills held): the need's wished-for skills beyond the required ones.
-    "skill_miss": 40,
-    # Fairness: per confirmed hour in the last 90 days, capped; per offer in the last 90 days, capped.
-    "hour_90d": 2,
-    "hour_90d_cap": 60,
-    "offer_90d": 5,
-    "offer_90d_cap": 12,
-    # Reliability: per no-show (capped), per decline (barely: declining is a right; capped).
-    "no_show": 30,
-    "no_show_cap": 5,
-    "decline": 1,
-    "decline_cap": 5,
-    # Not a member of the need's area team (when a round admits non-members at all).
-    "not_member": 60,
-    # "近期服务较少" below these 90-day figures.
-    "few_hours_90d": 8,
-    "few_offers_90d": 2,
-}
+#: Integer weights of the cost terms (costs are ≥ 0 integers): config/rules.py's DISPATCH_WEIGHTS, where each is
+#: explained, is their one home; callers with an app pass the configured (possibly overridden) ones.
+DEFAULT_WEIGHTS: dict[str, Any] = cast(dict[str, Any], RULES["DISPATCH_WEIGHTS"])
 
 
 def term_costs(

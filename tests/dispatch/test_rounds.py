@@ -65,10 +65,6 @@ def flagged(app, code: str, **flags):
             db.session.commit()
 
 
-def test_the_weights_in_configuration_are_the_documented_defaults(app):
-    assert app.config["DISPATCH_WEIGHTS"] == DEFAULT_WEIGHTS
-
-
 def test_a_round_offers_to_the_suitable_near_volunteers_only(app, api, build, secretary, county):
     need = approved_need(api, secretary, county, slots=5, skills=["支教"])
     same_village = volunteer(build)
