@@ -7,7 +7,7 @@ PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
 export FLASK_APP := wsgi
 
-.PHONY: setup fonts run test test-sqlite test-postgres lint format
+.PHONY: setup fonts chromium run test test-sqlite test-postgres lint format
 
 # Certificates embed Debian's DejaVu Sans and Droid Sans Fallback (Chinese) fonts.
 FONTS := /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf
@@ -19,7 +19,7 @@ $(VENV)/.installed: requirements.txt
 	$(PY) -m pip install -q -r requirements.txt
 	@touch $@
 
-setup: $(VENV)/.installed fonts
+setup: $(VENV)/.installed fonts chromium
 
 fonts:
 	@for f in $(FONTS); do [ -f $$f ] || missing=1; done; \
@@ -34,13 +34,28 @@ fonts:
 	  else echo "请安装字体包 $(FONT_PACKAGES)（志愿服务证明 PDF 需要 DejaVu Sans 和 Droid Sans Fallback 字体）"; exit 1; fi; \
 	fi
 
+# The console's browser tests drive Debian's chromium through Playwright (no Playwright browser download);
+# its pages are Chinese, so the fonts above are needed too.
+CHROMIUM := /usr/bin/chromium
+
+chromium:
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "==> 安装 Debian 的 chromium（apt-get）：工作台的浏览器测试用它（无头模式）"; \
+	    apt-get install -y -q chromium >/dev/null 2>&1 || \
+	    { apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; } || \
+	    { echo "chromium 安装失败，请手动安装：apt-get install chromium"; exit 1; }; \
+	    echo "==> chromium 已安装"; \
+	  else echo "未安装 chromium：工作台的浏览器测试将跳过（apt-get install chromium 后即可运行）"; fi; \
+	fi
+
 # Embedded default: SQLite in instance/, no Redis, sandbox WeChat, demo data; web and bot together.
 run: setup
 	$(VENV)/bin/flask db upgrade
 	$(VENV)/bin/flask seed-demo
 	@$(PY) -m bots & bot=$$!; \
 	trap 'kill $$bot 2>/dev/null; wait $$bot 2>/dev/null' EXIT INT TERM; \
-	echo ""; echo "==> 服务已启动: http://127.0.0.1:$(PORT)/  (API: http://127.0.0.1:$(PORT)/api/v1/, 按 Ctrl+C 停止)"; echo ""; \
+	echo ""; echo "==> 服务已启动: http://127.0.0.1:$(PORT)/  (API: http://127.0.0.1:$(PORT)/api/v1/, 工作台: http://127.0.0.1:$(PORT)/console/, 按 Ctrl+C 停止)"; echo ""; \
 	$(VENV)/bin/gunicorn --workers 1 --threads 8 --bind 127.0.0.1:$(PORT) --access-logfile - wsgi:app
 
 # The whole suite, on SQLite and again on PostgreSQL with Redis.

@@ -26,6 +26,7 @@ from app.attendance import routes as attendance_routes
 from app.broadcasts import routes as broadcasts_routes
 from app.chatbot import cli as chatbot_cli
 from app.chatbot import routes as chatbot_routes
+from app.console import routes as console_routes
 from app.core import auth, schemas, transactions
 from app.core.crypto import cipher
 from app.core.errors import register_error_handlers
@@ -39,6 +40,7 @@ from app.regions import cli as regions_cli
 from app.regions import routes as regions_routes
 from app.reminders import routes as reminders_routes
 from app.sessions import routes as sessions_routes
+from app.stats import routes as stats_routes
 from app.volunteers import operations as volunteers_operations
 from app.volunteers import routes as volunteers_routes
 from config.settings import config_for, production_problems
@@ -174,6 +176,7 @@ def _register(app: OpenAPI) -> None:
         reminders_routes,
         broadcasts_routes,
         dispatch_routes,
+        stats_routes,
     ):
         app.register_api(module.api)
     app.register_api(attendance_routes.public)
@@ -193,6 +196,7 @@ def _register(app: OpenAPI) -> None:
     # The doc UI's own copy of the document (/api/docs/openapi.json) is the same contract document.
     app.view_functions["openapi.doc_url"] = openapi_document
     home_routes.init_app(app)  # the landing page at /, and the API viewer's page
+    console_routes.init_app(app)  # the staff console under /console/ (HTML, CSRF-checked forms)
 
     @app.get("/healthz", doc_ui=False)
     def healthz():

@@ -6,6 +6,7 @@ from app.activities import models as activities
 from app.attendance import models as attendance
 from app.broadcasts import models as broadcasts
 from app.chatbot import models as chatbot
+from app.console import models as console
 from app.core import audit, auth
 from app.core.db import db
 from app.dispatch import models as dispatch
@@ -28,6 +29,7 @@ MODULES = (
     notify,
     broadcasts,
     chatbot,
+    console,
     wechat,
     scheduling,
 )

@@ -63,12 +63,24 @@ JOBS: list[Job] = [
     Job("series_extend", cron(minute=7), "app.activities.series:extend_all_series", misfire_grace_time=3600),
     # Dispatch offers past their expiry free the seats they held.
     Job("offers_expire", every(minutes=1), "app.dispatch.offers:expire_due", misfire_grace_time=120),
-    # A dispatch round per county with open slots (declines and expiries are re-offered at once, not here).
-    Job("dispatch_round", every(hours=1), "app.dispatch.rounds:run_scheduled", misfire_grace_time=1800),
+    # A dispatch round per county with open slots, in a worker process (declines and expiries are re-offered at
+    # once, not here).
+    Job("dispatch_round", every(hours=1), "bots.worker:dispatch_rounds", misfire_grace_time=1800),
+    # Open needs still short of volunteers DISPATCH_ESCALATE_HOURS before the start: county staff are told, once.
+    Job("dispatch_escalate", every(hours=1), "app.dispatch.escalation:escalate_unfilled", misfire_grace_time=1800),
+    # The weekly digest of open needs near home for volunteers who opted in: Mondays 08:00 in the service's zone.
+    Job(
+        "dispatch_digest",
+        cron(day_of_week="mon", hour=8, minute=0),
+        "app.dispatch.digest:send_weekly",
+        misfire_grace_time=6 * 3600,
+    ),
     # Activities whose end has passed become done.
     Job("activities_finish", every(minutes=5), "app.activities.lifecycle:finish_past", misfire_grace_time=300),
     # Forgotten check-outs close at the scheduled end, marked for review.
     Job("attendance_close", every(minutes=10), "app.attendance.operations:close_forgotten", misfire_grace_time=600),
+    # Confirmed sign-ups never checked in become no-shows NO_SHOW_AFTER_HOURS after the end (told in the inbox).
+    Job("attendance_no_shows", every(minutes=30), "app.attendance.no_shows:mark_due", misfire_grace_time=1800),
     # Expired check-in codes let go of their QR images.
     Job("checkin_qr_prune", every(minutes=10), "app.attendance.codes:forget_expired_qr", misfire_grace_time=600),
     # Failed staff logins (by the name tried) are forgotten after a day.

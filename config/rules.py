@@ -82,6 +82,30 @@ RULES = {
     # Priority (突出深度贫困地区): subtracted from every cost of a slot in a deep-poverty county / a poor village,
     # so scarce volunteers go there first.
     "DISPATCH_PRIORITY_BONUS": {"deep_poverty": 200, "poor_village": 100},
+    # Hours a month (confirmed sign-ups and open offers) a volunteer is offered at most, unless they set their own.
+    "DISPATCH_MONTHLY_HOURS": 40,
+    # A rest day: no offer within DISPATCH_REST_HOURS of a service at least DISPATCH_LONG_SERVICE_HOURS long.
+    "DISPATCH_LONG_SERVICE_HOURS": 6,
+    "DISPATCH_REST_HOURS": 24,
+    # The fairness rollup (hours and offers in 90 days) is refreshed daily; a round finding it older refreshes it.
+    "DISPATCH_ROLLUP_MAX_AGE_HOURS": 24,
+    # Each slot keeps this many ranked next candidates for an incremental re-offer.
+    "DISPATCH_CANDIDATES": 5,
+    # The bot runs rounds in a worker process (bots/worker.py), so its other jobs never wait behind a solve.
+    "DISPATCH_IN_WORKER": True,
+    # 扶贫接力: relay series stay materialised at least this many weeks ahead, and rounds offer their occurrences
+    # within it; a gap in it (an occurrence with a free seat nobody is being asked for) is escalated at once.
+    "DISPATCH_RELAY_WEEKS_AHEAD": 4,
+    # Open needs still short of volunteers this many hours before the start are escalated to county staff (once).
+    "DISPATCH_ESCALATE_HOURS": 48,
+    # The weekly digest (Mondays): at most this many open needs starting within this many days.
+    "DISPATCH_DIGEST_DAYS": 14,
+    "DISPATCH_DIGEST_MAX_NEEDS": 5,
     # The organisation named on certificates.
     "CERTIFICATE_ISSUER": "共青团山西省委员会",
+    # No-shows (app.attendance.no_shows): a confirmed sign-up whose activity ended this many hours ago without the
+    # volunteer checking in becomes no_show, if the organiser ran check-in (issued a code); the bot looks back over
+    # activities that ended in the last NO_SHOW_LOOKBACK_DAYS days.
+    "NO_SHOW_AFTER_HOURS": 2,
+    "NO_SHOW_LOOKBACK_DAYS": 7,
 }

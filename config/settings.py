@@ -64,6 +64,18 @@ class BaseConfig:
     STAFF_LOCKOUT_FAILURES = _env_int("STAFF_LOCKOUT_FAILURES", 5)
     STAFF_LOCKOUT_MINUTES = _env_int("STAFF_LOCKOUT_MINUTES", 15)
 
+    # The staff console (/console/): a signed-in session ends after this long without a page, and at
+    # the latest when a staff bearer token would. Its cookie holds only the session id and the CSRF token.
+    CONSOLE_IDLE_MINUTES = _env_int("CONSOLE_IDLE_MINUTES", 30)
+    SESSION_COOKIE_NAME = "console_session"
+    SESSION_COOKIE_PATH = "/console/"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    # Flask-WTF checks the console's forms itself (app/console); the API takes bearer tokens, not cookies.
+    WTF_CSRF_CHECK_DEFAULT = False
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session, which idles out on its own
+
     # How many reverse proxies (nginx) stand in front of gunicorn and set X-Forwarded-For.
     PROXY_HOPS = _env_int("PROXY_HOPS", 0)
     TIMEZONE = "Asia/Shanghai"
@@ -101,10 +113,13 @@ class TestConfig(BaseConfig):
     FIELD_ENCRYPTION_KEY = "q8o2y1d0i1Y2b3c4d5e6f7g8h9i0j1k2l3m4n5o6p7Q="
     WECHAT_APPID = None
     WECHAT_SECRET = None
+    # The default in-memory SQLite database is private to this process: rounds run in the test's thread.
+    DISPATCH_IN_WORKER = False
 
 
 class ProductionConfig(BaseConfig):
     MODE = "production"
+    SESSION_COOKIE_SECURE = True
 
 
 def production_problems(config) -> list[str]:

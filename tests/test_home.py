@@ -36,8 +36,8 @@ def test_the_landing_page_says_what_runs_and_links_the_documentation(client):
     assert "SQLite" in page or "PostgreSQL" in page
     urls = references(page)
     assert "/api/v1/openapi.json" in urls and VIEWER in urls
-    # No console yet: it is named as coming, not linked.
-    assert "即将上线" in page and "/console/" not in urls
+    # The staff console is linked.
+    assert "/console/" in urls and "即将上线" not in page
     assert not [url for url in urls if EXTERNAL.match(url)]
 
 

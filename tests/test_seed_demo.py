@@ -9,8 +9,10 @@ from app import demo
 from app.accounts.models import User
 from app.core import clock
 from app.demo import script, stage
+from app.dispatch.models import DispatchRound, Offer
 from app.extensions import db
 from app.notify.models import Message
+from app.volunteers.models import Volunteer
 
 # Demo staff hash their passwords cheaply (tests/fixtures.py).
 pytestmark = pytest.mark.usefixtures("cheap_passwords")
@@ -82,3 +84,42 @@ def test_the_demo_province_has_a_story_and_a_second_run_adds_nothing(app, api, c
     assert response.status_code == 200, response.json
     pending = api.as_(response.json["token"]).get("/needs", status="pending_review").json["items"]
     assert pending and all(need["village"].startswith("140105") for need in pending)
+
+
+def test_the_demo_ends_with_a_dispatch_round_so_demo_volunteers_have_offers_to_answer(app, api):
+    """seed-demo's last step: open needs that suit demo volunteers, and one round per demo county."""
+    output = seed(app)
+    assert "派单邀请" in output
+    with app.app_context():
+        numbers = {stage.openid(f"volunteer-{n}"): n for n in range(1, int(VOLUNTEERS) + 1)}
+        rows = db.session.execute(
+            select(User.openid, Offer.id)
+            .join(Volunteer, Volunteer.user_id == User.id)
+            .join(Offer, Offer.volunteer_id == Volunteer.id)
+            .where(Offer.status == "offered")
+            .order_by(Offer.id)
+        ).all()
+        rounds = db.session.scalar(select(func.count()).select_from(DispatchRound))
+    offered = sorted({numbers[row.openid] for row in rows if row.openid in numbers})
+    assert rounds == len(demo.DEMO_COUNTIES)
+    assert len(offered) >= 3, offered  # several demo volunteers have offers
+    assert 1 in offered  # dev:volunteer-1 among them: the demo's needs are shaped after them
+
+    first = api.as_(login(api, f"dev:volunteer-{offered[0]}"))
+    items = [item for item in first.get("/assignments/me").json["items"] if item["status"] == "offered"]
+    assert items and all(item["why"] for item in items)
+    answer = first.post(f"/assignments/{items[0]['id']}/accept")
+    assert answer.status_code == 200, answer.json
+    assert answer.json["status"] == "accepted" and answer.json["signup_id"]
+
+    if len(offered) > 1:
+        second = api.as_(login(api, f"dev:volunteer-{offered[1]}"))
+        (item, *_) = [i for i in second.get("/assignments/me").json["items"] if i["status"] == "offered"]
+        assert second.post(f"/assignments/{item['id']}/decline").json["status"] == "declined"
+
+    # A second run posts no more needs and runs no more rounds.
+    before = totals(app)
+    seed(app)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(DispatchRound)) == rounds
+    assert totals(app)["needs"] == before["needs"]

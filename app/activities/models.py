@@ -1,6 +1,18 @@
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import Model, UTCDateTime
@@ -9,7 +21,8 @@ from config.catalog import AREAS, SESSION_KINDS, SESSION_TOPICS
 
 TYPES = ("need", "session")
 STATUSES = ("pending_review", "open", "filled", "done", "cancelled", "rejected")
-SIGNUP_STATUSES = ("confirmed", "waitlisted", "cancelled")
+#: no_show: a confirmed sign-up whose activity ended without the volunteer checking in (app.attendance.no_shows).
+SIGNUP_STATUSES = ("confirmed", "waitlisted", "cancelled", "no_show")
 #: Open for sign-up (filled still takes the waitlist); and what anyone may see, outside any scope.
 LIVE = ("open", "filled")
 PUBLIC = ("open", "filled", "done", "cancelled")
@@ -42,6 +55,9 @@ class Series(Model):
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: 扶贫接力: a weekly need covered every week by one volunteer after another (app.dispatch.relay); kept
+    #: materialised at least DISPATCH_RELAY_WEEKS_AHEAD weeks ahead, and copied onto every occurrence.
+    relay: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Activity(Model):
@@ -63,6 +79,15 @@ class Activity(Model):
         UniqueConstraint("series_id", "occurrence_start"),
         Index("ix_activities_type_status_starts_at", "type", "status", "starts_at"),
         Index("ix_activities_village_code_starts_at", "village_code", "starts_at"),
+        # Statistics (app/stats): needs posted in a period.
+        Index("ix_activities_type_created_at", "type", "created_at"),
+        # The console's list of escalated activities reads only those (app.dispatch.escalation.escalated).
+        Index(
+            "ix_activities_escalated_at",
+            "escalated_at",
+            postgresql_where=text("escalated_at IS NOT NULL"),
+            sqlite_where=text("escalated_at IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -97,6 +122,10 @@ class Activity(Model):
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     review_reason: Mapped[str | None] = mapped_column(String(200))
     cancel_reason: Mapped[str | None] = mapped_column(String(200))
+    #: An occurrence of a relay series (Series.relay, copied when materialised).
+    relay: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: When staff were told it was still short of volunteers (app.dispatch.escalation): once per activity.
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     #: Loaded with the activity: notices and lists name the village.
     village: Mapped[Region] = relationship(lazy="joined", innerjoin=True)
@@ -145,7 +174,7 @@ class Signup(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id"))
     activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id"))
-    #: confirmed, waitlisted (queue order is the id) or cancelled.
+    #: confirmed, waitlisted (queue order is the id), cancelled, or no_show (confirmed, ended, never checked in).
     status: Mapped[str] = mapped_column(String(12))
     #: "self" (the volunteer signed up) or "dispatch" (an accepted offer).
     source: Mapped[str] = mapped_column(String(8), default="self")

@@ -61,7 +61,7 @@ class ActivityOut(Out):
 
 class SignupOut(Out):
     id: int
-    status: str = Field(description="confirmed / waitlisted / cancelled")
+    status: str = Field(description="confirmed / waitlisted / cancelled / no_show (ended without checking in)")
     position: int | None = Field(None, description="候补位次（仅 waitlisted）")
 
 

@@ -3,7 +3,7 @@
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.activities.models import LIVE, Activity, Series
 from app.core import audit, clock, recurrence
@@ -75,6 +75,7 @@ def materialize(series: Series, until: datetime) -> int:
                 starts_at=start_at,
                 ends_at=start_at + timedelta(minutes=series.duration_minutes),
                 taken=0,
+                relay=series.relay,
                 status="open" if series.approved_at else "pending_review",
                 created_by=series.created_by,
                 created_at=now,
@@ -95,9 +96,44 @@ def series_total(series_id: int) -> int:
     return recurrence.total(recurrence.parse(series.rule, series.first_starts_at, max_days=10**6))
 
 
+def window_weeks(relay: bool) -> int:
+    """How many weeks ahead a series is kept materialised: relay series at least the dispatcher's relay horizon."""
+    config = current_app.config
+    weeks = int(config["SERIES_WINDOW_WEEKS"])
+    return max(weeks, int(config["DISPATCH_RELAY_WEEKS_AHEAD"])) if relay else weeks
+
+
+def mark_relay(series: Series) -> None:
+    """Make a just-started weekly need series a relay post (扶贫接力): it and every occurrence so far are marked,
+    and it is materialised as far ahead as the dispatcher offers relay occurrences."""
+    series.relay = True
+    db.session.execute(
+        update(Activity)
+        .where(Activity.series_id == series.id)
+        .values(relay=True)
+        .execution_options(synchronize_session="fetch")
+    )
+    audit.record(
+        "update",
+        "series",
+        series.id,
+        before={"relay": False},
+        after={"relay": True},
+        region_code=series.template.get("village_code"),
+    )
+    materialize(series, clock.now() + timedelta(weeks=window_weeks(True)))
+
+
 def extend_all_series(now: datetime | None = None) -> int:
-    """Keep every live series materialised a window ahead (the bot and `flask activities extend`)."""
+    """Keep every live series materialised a window ahead (the bot and `flask activities extend`); relay series
+    at least DISPATCH_RELAY_WEEKS_AHEAD weeks."""
     now = now or clock.now()
-    until = now + timedelta(weeks=current_app.config["SERIES_WINDOW_WEEKS"])
-    series = db.session.scalars(select(Series).where(Series.cancelled_at.is_(None), Series.materialized_until < until))
-    return sum(materialize(s, until) for s in series)
+    until = now + timedelta(weeks=window_weeks(False))
+    relay_until = now + timedelta(weeks=window_weeks(True))
+    series = db.session.scalars(
+        select(Series).where(
+            Series.cancelled_at.is_(None),
+            (Series.materialized_until < until) | (Series.relay.is_(True) & (Series.materialized_until < relay_until)),
+        )
+    )
+    return sum(materialize(s, relay_until if s.relay else until) for s in series)

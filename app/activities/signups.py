@@ -57,6 +57,22 @@ def init_app(
     app.extensions["activities.on_cancel"] = tuple(on_cancel)
 
 
+#: A higher room hearing of a withdrawn sign-up (dispatch: a withdrawn dispatch sign-up's seat is re-offered):
+#: gets (the sign-up, now cancelled; its activity; whether its seat is free now, i.e. it was confirmed and nobody
+#: on the waitlist took it).
+Withdrawn = Callable[[Signup, Activity, bool], object]
+
+
+def listen_withdrawn(app: Flask, hook: Withdrawn, *, before: Callable[[Signup], object] | None = None) -> None:
+    """Add a hook run after each withdrawal, in the same transaction; `before`, if given, runs once the withdrawal
+    is allowed and before any seat moves (dispatch takes its lock there: rounds lock activity rows under it, so it
+    must come first). The higher room registers them from its own init_app (which create_app calls), so
+    activities imports no higher room."""
+    app.extensions["activities.on_withdrawn"] = (*app.extensions.get("activities.on_withdrawn", ()), hook)
+    if before is not None:
+        app.extensions["activities.on_withdrawing"] = (*app.extensions.get("activities.on_withdrawing", ()), before)
+
+
 def refuse(code: str) -> Conflict:
     return Conflict(SIGNUP_REFUSALS[code], code=code)
 
@@ -245,10 +261,13 @@ def withdraw_signup(principal: Principal, activity: Activity, *, reason: str = "
         raise Conflict("活动已开始，不能取消报名", code="already_started")
     for check in current_app.extensions["activities.withdrawal_checks"]:
         check(signup)
+    for prepare in current_app.extensions.get("activities.on_withdrawing", ()):
+        prepare(signup)
     was = signup.status
     set_status(signup, activity, "cancelled", reason=reason)
-    if was == "confirmed":
-        _free_seat(activity)
+    seat_free = was == "confirmed" and _free_seat(activity) is None
+    for hook in current_app.extensions.get("activities.on_withdrawn", ()):
+        hook(signup, activity, seat_free)
     return signup
 
 
@@ -274,10 +293,11 @@ def set_status(signup: Signup, activity: Activity, status: str, *, reason: str |
     )
 
 
-def _free_seat(activity: Activity) -> None:
-    """Give a freed seat to the first waitlisted volunteer who is free then; else release it."""
+def _free_seat(activity: Activity) -> Signup | None:
+    """Give a freed seat to the first waitlisted volunteer who is free then (answered); else release it."""
     db.session.execute(select(Activity.id).where(Activity.id == activity.id).with_for_update())
-    if _promote_next(activity) is None:
+    promoted = _promote_next(activity)
+    if promoted is None:
         db.session.execute(
             update(Activity)
             .where(Activity.id == activity.id)
@@ -288,6 +308,7 @@ def _free_seat(activity: Activity) -> None:
             .execution_options(synchronize_session=False)
         )
         db.session.refresh(activity, ["taken", "status"])
+    return promoted
 
 
 def _promote_next(activity: Activity) -> Signup | None:

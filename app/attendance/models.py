@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Float, ForeignKey, Index, Integer, LargeBinary, String
+from sqlalchemy import Boolean, CheckConstraint, Float, ForeignKey, Index, Integer, LargeBinary, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.db import Model, UTCDateTime
@@ -40,6 +40,14 @@ class ServiceRecord(Model):
         CheckConstraint("confirmed_minutes IS NULL OR confirmed_minutes >= 0", name="confirmed_nonnegative"),
         Index("ix_service_records_volunteer_id_status", "volunteer_id", "status"),
         Index("ix_service_records_activity_id", "activity_id"),
+        # Statistics (app/stats): a period's confirmed records, read from the index alone on PostgreSQL.
+        Index(
+            "ix_service_records_confirmed_checked_in_at",
+            "checked_in_at",
+            postgresql_include=["volunteer_id", "activity_id", "confirmed_minutes"],
+            postgresql_where=text("status = 'confirmed'"),
+            sqlite_where=text("status = 'confirmed'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -11,13 +11,14 @@ Everyone else gets it in the inbox only ("inbox_only", already settled), so the 
 churns through people it cannot reach. Operations only flush; the request or the job commits.
 """
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import Select, String, and_, case, cast, exists, func, literal, or_, select, text, update
 
 from app.accounts.models import Secretary, User
 from app.broadcasts.models import Broadcast
-from app.broadcasts.schemas import BroadcastIn
+from app.broadcasts.schemas import AudienceIn, BroadcastIn
 from app.core import audit, clock
 from app.core.access import Principal, covers, require_role, scope_prefix
 from app.core.db import rowcount
@@ -58,7 +59,7 @@ def create(principal: Principal, data: BroadcastIn) -> Broadcast:
         body=data.body,
         region_code=audience.region,
         areas=audience.areas or [],
-        roles=[role for role in ROLES if role in (audience.roles or ROLES)],
+        roles=_roles(audience.roles),
         status="scheduled",
         send_at=send_at,
         created_by=principal.user_id,
@@ -67,11 +68,27 @@ def create(principal: Principal, data: BroadcastIn) -> Broadcast:
     db.session.add(broadcast)
     db.session.flush()
     if send_at > now:
-        broadcast.recipients = db.session.scalar(_audience_size(broadcast))
+        broadcast.recipients = db.session.scalar(
+            _audience_size(broadcast.region_code, broadcast.areas, broadcast.roles)
+        )
     audit.record("create", "broadcast", broadcast.id, after=_snapshot(broadcast), region_code=broadcast.region_code)
     if send_at <= now:
         _resolve(broadcast, now)
     return broadcast
+
+
+def audience_size(principal: Principal, audience: AudienceIn) -> int:
+    """How many people a broadcast to `audience` would reach if it went out now: the same query
+    (`_people`) that sending fills the outbox from, counted instead of written. Reads only."""
+    require_role(principal, "staff")
+    regions.ensure_exists(audience.region, field_name="audience.region")
+    _require_staff_scope(principal, audience.region)
+    return db.session.scalar(_audience_size(audience.region, audience.areas or [], _roles(audience.roles))) or 0
+
+
+def _roles(asked: Sequence[str] | None) -> list[str]:
+    """The roles asked for in their fixed order; none asked means both."""
+    return [role for role in ROLES if role in (asked or ROLES)]
 
 
 def get(principal: Principal, broadcast_id: int) -> Broadcast:
@@ -210,30 +227,31 @@ def _resolve(broadcast: Broadcast, now: datetime) -> None:
     )
 
 
-def _people(broadcast: Broadcast) -> list[Select]:
-    """One SELECT of users.id per role asked for; a person may be in both (the key dedupes)."""
-    region = scope_prefix(broadcast.region_code) + "%"
+def _people(region_code: str, areas: list[str], roles: list[str]) -> list[Select]:
+    """One SELECT of users.id per role asked for; a person may be in both (the key dedupes).
+    Sending (`_fill_statement`) and counting (`_audience_size`) both start here."""
+    region = scope_prefix(region_code) + "%"
     parts = []
-    if "volunteer" in broadcast.roles:
+    if "volunteer" in roles:
         part = (
             select(User.id)
             .select_from(Volunteer)
             .join(User, User.id == Volunteer.user_id)
             .where(Volunteer.home_region_code.like(region), Volunteer.withdrawn_at.is_(None))
         )
-        if broadcast.areas:
+        if areas:
             part = part.where(
-                exists().where(TeamMembership.volunteer_id == Volunteer.id, TeamMembership.area.in_(broadcast.areas))
+                exists().where(TeamMembership.volunteer_id == Volunteer.id, TeamMembership.area.in_(areas))
             )
         parts.append(part)
-    if "secretary" in broadcast.roles:
+    if "secretary" in roles:
         part = (
             select(User.id)
             .select_from(Secretary)
             .join(User, User.id == Secretary.user_id)
             .where(Secretary.village_code.like(region))
         )
-        if broadcast.areas:
+        if areas:
             # A secretary is in an area's audience when they also serve in that area's team.
             part = part.where(
                 exists(
@@ -242,7 +260,7 @@ def _people(broadcast: Broadcast) -> list[Select]:
                     .where(
                         Volunteer.user_id == Secretary.user_id,
                         Volunteer.withdrawn_at.is_(None),
-                        TeamMembership.area.in_(broadcast.areas),
+                        TeamMembership.area.in_(areas),
                     )
                 )
             )
@@ -250,8 +268,8 @@ def _people(broadcast: Broadcast) -> list[Select]:
     return [part.where(User.withdrawn_at.is_(None)) for part in parts]
 
 
-def _audience_size(broadcast: Broadcast) -> Select:
-    parts = _people(broadcast)
+def _audience_size(region_code: str, areas: list[str], roles: list[str]) -> Select:
+    parts = _people(region_code, areas, roles)
     if len(parts) == 1:
         return parts[0].with_only_columns(func.count(), maintain_column_froms=False)
     return select(func.count()).select_from(parts[0].union(*parts[1:]).subquery())
@@ -277,7 +295,7 @@ def _fill_statement(broadcast: Broadcast, now: datetime):
         part.outerjoin(
             Allowance, and_(Allowance.user_id == User.id, Allowance.template_id == template_id)
         ).with_only_columns(*columns.values(), maintain_column_froms=False)
-        for part in _people(broadcast)
+        for part in _people(broadcast.region_code, broadcast.areas, broadcast.roles)
     ]
     return outbox.insert_selected(columns, rows[0] if len(rows) == 1 else rows[0].union_all(*rows[1:]))
 

@@ -9,6 +9,8 @@ from app.broadcasts.schemas import (
     BroadcastOut,
     BroadcastPath,
     BroadcastQuery,
+    PreviewIn,
+    PreviewOut,
 )
 from app.core.auth import login_required, require_principal
 from app.core.schemas import BLUEPRINT_RESPONSES, ErrorOut
@@ -43,6 +45,13 @@ def detail_out(broadcast: Broadcast) -> dict:
 def post_broadcast(body: BroadcastIn):
     """向辖区内的人群发布通知：区划 ∩ 服务领域队伍 ∩ 身份；立即发送或定时发送。"""
     return broadcast_out(operations.create(require_principal(), body)), 201
+
+
+@api.post("/broadcasts/preview", responses={200: PreviewOut, 403: ErrorOut, 404: ErrorOut}, security=BEARER)
+@login_required("staff")
+def preview_broadcast(body: PreviewIn):
+    """发送前预览受众人数：区划 ∩ 服务领域队伍 ∩ 身份，与发送时的统计口径相同；不发送任何消息。"""
+    return {"recipients": operations.audience_size(require_principal(), body.audience)}
 
 
 @api.get("/broadcasts", responses={200: BroadcastList, 403: ErrorOut}, security=BEARER)

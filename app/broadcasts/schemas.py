@@ -36,6 +36,14 @@ class BroadcastIn(Schema):
     send_at: Moment | None = Field(None, description="定时发送；不填则立即发送；不能早于当前时间")
 
 
+class PreviewIn(Schema):
+    audience: AudienceIn
+
+
+class PreviewOut(Out):
+    recipients: int = Field(description="现在发送时的受众人数（与发送时确定受众的查询相同；不含已注销的人）")
+
+
 class BroadcastPath(Params):
     id: Id
 

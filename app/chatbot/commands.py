@@ -43,7 +43,7 @@ TITLES = {
     "help": "帮助",
 }
 USAGE = {
-    "cant_come": "请回复“不能来 编号”，编号见“我的任务”。",
+    "cant_come": "请回复“不能来 编号”，编号见“我的任务”或派单通知。",
     "check_in": "请回复“签到 签到码”，签到码在组织者出示的二维码下方。",
     "check_out": "请回复“签退 签到码”，签到码在组织者出示的二维码下方。",
     "accept": "请回复“接受 编号”，编号见派单通知。",
@@ -53,7 +53,7 @@ HELP = (
     "可回复以下指令：\n"
     "我的任务 — 查看近期安排\n"
     "签到 签到码 / 签退 签到码 — 现场签到、签退\n"
-    "不能来 编号 — 告知无法参加（编号见“我的任务”）\n"
+    "不能来 编号 — 告知无法参加（编号见“我的任务”或派单通知）\n"
     "接受 编号 / 拒绝 编号 — 答复派单\n"
     "帮助 — 查看本说明"
 )
@@ -147,8 +147,28 @@ def _check_out(principal: Principal, argument: str | None) -> str:
 
 
 def _cant_come(principal: Principal, argument: str | None) -> str:
-    reminders.cant_come(principal, _number(argument, "cant_come"))
+    reminders.cant_come(principal, _cant_come_target(principal, _number(argument, "cant_come")))
     return "已收到，已为你取消这项安排并告知组织者。感谢告知！"
+
+
+def _cant_come_target(principal: Principal, number: int) -> int:
+    """In "不能来 N", N is a sign-up's number (as "我的任务" lists them) or an accepted offer's (as its notice and
+    "接受 N" used). Answers the sign-up; a number that is both, for two different commitments, is refused."""
+    via_offer = offers.accepted_signup(principal, number)
+    if via_offer is None or via_offer == number:
+        return number
+    own = db.session.scalar(
+        select(Signup.id).where(
+            Signup.id == number, Signup.volunteer_id == principal.volunteer_id, Signup.status == "confirmed"
+        )
+    )
+    if own is not None:
+        raise AppError(
+            f"编号 {number} 既是你的一项报名，也是你接受的一项派单。"
+            "请回复“我的任务”查看报名编号后再试，或在小程序中操作。",
+            code="ambiguous_number",
+        )
+    return via_offer
 
 
 def _offer(principal: Principal, argument: str | None, *, accept: bool) -> str:
@@ -157,7 +177,10 @@ def _offer(principal: Principal, argument: str | None, *, accept: bool) -> str:
     offer = offers.accept(principal, number) if accept else offers.decline(principal, number)
     activity = db.session.get_one(Activity, offer.activity_id)  # the offer's foreign key names it
     if accept:
-        return f"已接受并为你报名：{activity.title}（{_when(activity)}）· {activity.village.name}。请准时参加。"
+        return (
+            f"已接受并为你报名：{activity.title}（{_when(activity)}）· {activity.village.name}。请准时参加；"
+            f"如不能来，请回复“不能来 {offer.id}”。"
+        )
     return f"已婉拒：{activity.title}。感谢告知，这项需求不会再邀请你。"
 
 

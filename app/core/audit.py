@@ -73,6 +73,29 @@ def record(
     )
 
 
+def record_many(entries: list[dict[str, Any]]) -> None:
+    """Many audit rows in one executemany (a dispatch round's offers): each entry holds record()'s arguments."""
+    if not entries:
+        return
+    at, actor = clock.now(), current_actor_id()
+    db.session.execute(
+        insert(AuditEntry),
+        [
+            {
+                "at": at,
+                "actor_id": entry.get("actor_id", actor),
+                "action": entry["action"],
+                "object_type": entry["object_type"],
+                "object_id": str(entry["object_id"]),
+                "region_code": entry.get("region_code"),
+                "before": _plain(entry["before"]) if entry.get("before") is not None else None,
+                "after": _plain(entry["after"]) if entry.get("after") is not None else None,
+            }
+            for entry in entries
+        ],
+    )
+
+
 def changed(before: dict, after: dict) -> tuple[dict, dict]:
     """Only the keys whose values differ, for a compact update row."""
     keys = [key for key in after if before.get(key) != after.get(key)]

@@ -20,7 +20,7 @@ from app.accounts import operations as accounts
 from app.accounts.models import Secretary, StaffAccount, User
 from app.core import clock
 from app.core.access import Principal
-from app.demo import script, stage, story
+from app.demo import dispatch, script, stage, story
 from app.extensions import db
 from app.regions import operations as regions
 from app.regions.models import Region
@@ -95,6 +95,7 @@ def seed_demo(volunteer_count: int):
         created = _seed_volunteers(rng, villages, volunteer_count)
         clock.freeze(now)
         happening = _seed_activities(random.Random(2027), now, volunteer_count)
+        offered = _seed_offers(now, volunteer_count)
     finally:
         clock.freeze(kept)
     added = {name: count - before[name] for name, count in stage.table_counts().items()}
@@ -103,7 +104,7 @@ def seed_demo(volunteer_count: int):
         f"演示数据就绪：{len(villages)} 个演示村。本次新增：工作人员 {staff_created} 个，村书记 {secretaries} 个，"
         f"志愿者 {created} 名；需求 {added['needs']} 条，夜校/讲习所场次 {added['sessions']} 场，"
         f"报名 {added['signups']} 人次，服务记录 {added['records']} 条（已确认 {added['confirmed']} 条），"
-        f"志愿服务证明 {added['certificates']} 份，通知 {added['broadcasts']} 条。"
+        f"志愿服务证明 {added['certificates']} 份，通知 {added['broadcasts']} 条，派单邀请 {offered} 份。"
     )
     if not current_app.config["SANDBOX"]:
         click.echo("已配置真实的小程序凭据：演示用户的 dev: 沙箱登录不可用。")
@@ -131,6 +132,13 @@ def _seed_activities(rng: random.Random, now, volunteer_count: int) -> list:
         plot.start_now()
     plot.play()
     return plot.happening()
+
+
+def _seed_offers(now, volunteer_count: int) -> int:
+    """Dispatch needs that suit demo volunteers, and one round per demo county (app/demo/dispatch.py), once."""
+    if volunteer_count < 10:
+        return 0
+    return dispatch.offer_round(story.Story(random.Random(2028), now, volunteer_count), DEMO_COUNTIES, now)
 
 
 def _seed_geography(rng: random.Random) -> list[str]:

@@ -204,6 +204,7 @@ class Story:
             slots=1,
             skills=skills,
             recurrence=f"FREQ=WEEKLY;BYDAY={WEEKDAYS[weekday]};COUNT=52",
+            relay=True,
         )
         need = needs.post(self.secretary(village), data)
         self.timeline.at(clock.now() + timedelta(hours=3), self._review, need.id, True, None)

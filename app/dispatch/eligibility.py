@@ -7,15 +7,18 @@ a round needs them over many volunteers at once.
 from __future__ import annotations
 
 import math
-import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from app.volunteers.availability import CELL_MINUTES, CELLS, FULL_DAY, day_masks, normalise_skill
 from config.rules import RULES
+
+# Shared with the volunteers room, which keeps them as derived columns.
+__all__ = ["CELLS", "CELL_MINUTES", "FULL_DAY", "day_masks", "normalise_skill"]
 
 ZONE = ZoneInfo("Asia/Shanghai")
 
@@ -77,41 +80,6 @@ def reach_levels(home_padded: np.ndarray, home_digits: np.ndarray, village_code:
 
 # --- availability --------------------------------------------------------------------------------------------
 
-#: Availability is kept per weekday as a 48-bit mask of half-hours (bit i = [i·30, i·30 + 30) minutes).
-CELL_MINUTES = 30
-CELLS = 24 * 60 // CELL_MINUTES
-FULL_DAY = (1 << CELLS) - 1
-
-
-def _minutes(clock: str, *, end: bool) -> int:
-    hours, minutes = (int(part) for part in clock.split(":"))
-    total = hours * 60 + minutes
-    # "HH:MM" cannot say 24:00: a window ending at 23:59 runs to midnight.
-    return 24 * 60 if end and total >= 23 * 60 + 59 else total
-
-
-def _cells(start_minute: int, end_minute: int) -> int:
-    """The mask of the half-hours wholly inside [start, end) (a window shrinks to whole half-hours)."""
-    first = -(-start_minute // CELL_MINUTES)
-    last = end_minute // CELL_MINUTES
-    return ((1 << last) - (1 << first)) if last > first else 0
-
-
-def day_masks(availability: Sequence[Mapping[str, Any]]) -> np.ndarray:
-    """[{weekday 1–7, start "HH:MM", end "HH:MM"}] → int64 array of 7 masks (Monday first).
-
-    Overlapping and adjacent windows of a day merge. An empty availability is never available.
-    """
-    masks = np.zeros(7, dtype=np.int64)
-    for window in availability:
-        weekday = int(window["weekday"])
-        if not 1 <= weekday <= 7:
-            raise ValueError(f"weekday out of range: {weekday}")
-        start = _minutes(str(window["start"]), end=False)
-        end = _minutes(str(window["end"]), end=True)
-        masks[weekday - 1] |= _cells(start, end)
-    return masks
-
 
 def needed_masks(starts_at: datetime, ends_at: datetime) -> np.ndarray:
     """The half-hours an activity occupies, per local weekday (a part-used half-hour counts in full)."""
@@ -150,12 +118,6 @@ def available(masks: np.ndarray, starts_at: datetime, ends_at: datetime) -> np.n
 
 
 # --- skills --------------------------------------------------------------------------------------------------
-
-
-def normalise_skill(skill: str) -> str:
-    """NFKC (full-width → half-width and friends), case-folded, trimmed, inner spaces collapsed."""
-    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", skill).casefold())
-    return " ".join(folded.split())
 
 
 def skills_ok(required: Iterable[str], held: Iterable[str]) -> bool:

@@ -71,3 +71,50 @@ class Offer(Model):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: The confirmed sign-up an accepted offer became.
     signup_id: Mapped[int | None] = mapped_column(ForeignKey("signups.id"))
+
+
+class DispatchRollup(Model):
+    """Per volunteer, what the fairness and reliability terms read: refreshed set-based by the bot each day
+    (and by a round finding it stale), bumped by every offer a round writes."""
+
+    __tablename__ = "dispatch_rollups"
+
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id", ondelete="CASCADE"), primary_key=True)
+    #: Confirmed service in the last 90 days, in half-hours (whole numbers, as records keep hours).
+    half_hours_90d: Mapped[int] = mapped_column(Integer, default=0)
+    offers_90d: Mapped[int] = mapped_column(Integer, default=0)
+    declines_90d: Mapped[int] = mapped_column(Integer, default=0)
+    #: Confirmed sign-ups not turned up to, in the last year.
+    no_shows: Mapped[int] = mapped_column(Integer, default=0)
+    refreshed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class DispatchCandidate(Model):
+    """A slot's ranked next candidates from its last round: an incremental re-offer reads these first."""
+
+    __tablename__ = "dispatch_candidates"
+
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id", ondelete="CASCADE"), primary_key=True)
+    rank: Mapped[int] = mapped_column(Integer, primary_key=True)
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id", ondelete="CASCADE"))
+    cost: Mapped[int] = mapped_column(Integer)
+    round_id: Mapped[int | None] = mapped_column(ForeignKey("dispatch_rounds.id"))
+
+
+class RegionPairing(Model):
+    """结对帮扶: staff pair a helping region with a helped one; the helping region's volunteers count as within
+    reach of the helped region's needs (app.dispatch.pairings)."""
+
+    __tablename__ = "region_pairings"
+    __table_args__ = (
+        UniqueConstraint("helping_code", "helped_code"),
+        # Neither may contain the other either (a prefix test by level, checked by app.dispatch.pairings).
+        CheckConstraint("helping_code <> helped_code", name="distinct_regions"),
+        Index("ix_region_pairings_helped_code", "helped_code"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    helping_code: Mapped[str] = mapped_column(ForeignKey("regions.code"))
+    helped_code: Mapped[str] = mapped_column(ForeignKey("regions.code"))
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

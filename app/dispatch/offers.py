@@ -7,17 +7,19 @@ the sign-up room (a confirmed sign-up, source "dispatch", with its reminders). E
 create_app) offers the seat to the next best candidate at once.
 """
 
+import json
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import case, select, update
+from sqlalchemy import case, insert, select, text, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.activities.models import Activity, Signup
 from app.activities.notices import notice_fields
-from app.activities.signups import take_held_seat, volunteer_of
+from app.activities.signups import listen_withdrawn, take_held_seat, volunteer_of
 from app.core import audit, clock
 from app.core.access import Principal
 from app.core.errors import Conflict, NotFound
@@ -29,6 +31,32 @@ from app.volunteers.models import Volunteer
 PAUSED_REASON = "本人暂停接单"
 WITHDRAWN_REASON = "本人注销"
 CANCELLED_REASON = "活动取消"
+#: The advisory lock rounds and re-offers write offers under (any fixed 64-bit number of our own).
+DISPATCH_LOCK = 7_310_042_001
+
+
+@dataclass
+class Draft:
+    """An offer to write: the activity (loaded, with its village), the volunteer, and what the round decided."""
+
+    activity: Activity
+    volunteer_id: int
+    expires_at: datetime
+    cost: int = 0
+    terms: dict = field(default_factory=dict)
+    why: str = ""
+
+
+def lock() -> None:
+    """Rounds and re-offers write offers one at a time, so none races another for a volunteer's caps: a
+    transaction-scoped advisory lock on PostgreSQL (SQLite already lets one writer in at a time)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": DISPATCH_LOCK})
+
+
+def closes_at(activity: Activity) -> datetime:
+    """An offer expires before sign-up closes, and none is made later than that."""
+    return activity.starts_at - timedelta(minutes=current_app.config["SIGNUP_CLOSE_MINUTES"])
 
 
 def make_offer(
@@ -41,17 +69,13 @@ def make_offer(
     why: str = "",
     round_id: int | None = None,
 ) -> Offer:
-    """Hold a free unheld seat of an open need for the volunteer and tell them (one at a time; a bulk
-    variant for whole rounds is the round's to write, with the same rules)."""
+    """Hold a free unheld seat of an open need for one volunteer and tell them, refusing what the rules refuse."""
     if activity.type != "need":
         raise Conflict("只有村级需求可以派单", code="not_dispatchable")
-    # An offer expires before sign-up closes, and none is made later than that.
-    closes = activity.starts_at - timedelta(minutes=current_app.config["SIGNUP_CLOSE_MINUTES"])
-    if clock.now() >= closes:
+    if clock.now() >= closes_at(activity):
         raise Conflict("报名已截止，不能再派单", code="signup_closed")
-    expires_at = min(expires_at, closes)
     volunteer = db.session.execute(
-        select(Volunteer.user_id, Volunteer.offers_paused, Volunteer.withdrawn_at).where(Volunteer.id == volunteer_id)
+        select(Volunteer.offers_paused, Volunteer.withdrawn_at).where(Volunteer.id == volunteer_id)
     ).one()
     if volunteer.offers_paused or volunteer.withdrawn_at is not None:
         raise Conflict("该志愿者暂停接单或已注销", code="volunteer_unavailable")
@@ -60,59 +84,184 @@ def make_offer(
     )
     if taken is not None:
         raise Conflict("已向该志愿者发出过这项邀请", code="already_offered")
-    _hold(activity)
-    now = clock.now()
-    offer = Offer(
-        activity_id=activity.id,
-        volunteer_id=volunteer_id,
-        round_id=round_id,
-        status="offered",
-        expires_at=expires_at,
-        cost=cost,
-        terms=terms or {},
-        why=why,
-        created_at=now,
-    )
-    db.session.add(offer)
-    db.session.flush()
-    audit.record(
-        "create",
-        "offer",
-        offer.id,
-        after={"status": "offered", "activity": activity.id, "volunteer": volunteer_id, "expires_at": expires_at},
-        region_code=activity.village_code,
-    )
-    notify.tell(
-        volunteer.user_id,
-        "assignment",
-        f"offer:{offer.id}",
-        "新的志愿服务邀请",
-        f"邀请你参加「{activity.title}」，{clock.spoken(activity.starts_at)} 在{activity.village.name}。"
-        f"{'推荐理由：' + why + '。' if why else ''}请在 {clock.spoken(expires_at)} 前在小程序中答复，"
-        f"或在聊天中回复“接受 {offer.id}”或“拒绝 {offer.id}”。",
-        link=f"assignment:{offer.id}",
-        fields={**notice_fields(activity), "status": "待确认", "note": why[:20]},
-    )
-    return offer
-
-
-def _hold(activity: Activity) -> None:
-    held = Activity.held + 1
-    row = db.session.execute(
-        update(Activity)
-        .where(
-            Activity.id == activity.id,
-            Activity.status == "open",
-            Activity.taken + Activity.held < Activity.capacity,
-        )
-        .values(held=held, status=case((Activity.taken + held >= Activity.capacity, "filled"), else_=Activity.status))
-        .returning(Activity.held, Activity.status)
-        .execution_options(synchronize_session=False)
-    ).one_or_none()
-    if row is None:
+    lock()
+    made = make_offers([Draft(activity, volunteer_id, expires_at, cost, terms or {}, why)], round_id=round_id)
+    if not made:
         raise Conflict("该需求没有可派的名额", code="no_free_slot")
-    set_committed_value(activity, "held", row.held)
-    set_committed_value(activity, "status", row.status)
+    return db.session.get_one(Offer, made[0].id)
+
+
+@dataclass(frozen=True)
+class Made:
+    """An offer just written (what a round reports), without loading it back as an object."""
+
+    id: int
+    activity_id: int
+    volunteer_id: int
+    cost: int
+    terms: dict
+
+
+def make_offers(drafts: Sequence[Draft], *, round_id: int | None = None) -> list[Made]:
+    """Write many offers at once (a round's): hold their seats with one guarded UPDATE per statement batch,
+    insert the offers, their audit rows and their messages in bulk. The caller has checked eligibility under
+    `lock()`; an activity whose seats were taken meanwhile gets none of its offers (the next round or re-offer
+    fills it). Answers the offers made."""
+    if not drafts:
+        return []
+    now = clock.now()
+    wanted = Counter(d.activity.id for d in drafts)
+    held = _hold_many(wanted)
+    drafts = [d for d in drafts if d.activity.id in held]
+    if not drafts:
+        return []
+    for draft in drafts:
+        set_committed_value(draft.activity, "held", held[draft.activity.id][0])
+        set_committed_value(draft.activity, "status", held[draft.activity.id][1])
+    rows = [
+        {
+            "activity_id": d.activity.id,
+            "volunteer_id": d.volunteer_id,
+            "round_id": round_id,
+            "status": "offered",
+            "expires_at": min(d.expires_at, closes_at(d.activity)),
+            "cost": d.cost,
+            "terms": d.terms,
+            "why": d.why,
+            "created_at": now,
+        }
+        for d in drafts
+    ]
+    ids = _insert_offers(rows)
+    users = dict(
+        db.session.execute(
+            select(Volunteer.id, Volunteer.user_id).where(Volunteer.id.in_(sorted({d.volunteer_id for d in drafts})))
+        ).all()
+    )
+    audit.record_many(
+        [
+            {
+                "action": "create",
+                "object_type": "offer",
+                "object_id": offer_id,
+                "after": {
+                    "status": "offered",
+                    "activity": row["activity_id"],
+                    "volunteer": row["volunteer_id"],
+                    "expires_at": row["expires_at"],
+                },
+                "region_code": d.activity.village_code,
+            }
+            for offer_id, row, d in zip(ids, rows, drafts, strict=True)
+        ]
+    )
+    notify.tell_many(
+        [
+            _offer_message(offer_id, row, d, users[d.volunteer_id])
+            for offer_id, row, d in zip(ids, rows, drafts, strict=True)
+        ]
+    )
+    return [
+        Made(offer_id, d.activity.id, d.volunteer_id, d.cost, d.terms) for offer_id, d in zip(ids, drafts, strict=True)
+    ]
+
+
+#: _insert_offers on PostgreSQL: every row in one statement from parallel arrays.
+INSERT_OFFERS = text(
+    """
+    INSERT INTO offers (activity_id, volunteer_id, round_id, status, expires_at, cost, terms, why, created_at)
+    SELECT a, v, :round_id, 'offered', e, c, CAST(t AS json), w, :created_at
+    FROM unnest(CAST(:activities AS integer[]), CAST(:volunteers AS integer[]), CAST(:expires AS timestamptz[]),
+                CAST(:costs AS integer[]), CAST(:terms AS text[]), CAST(:whys AS text[])) AS r(a, v, e, c, t, w)
+    RETURNING id, activity_id, volunteer_id
+    """
+)
+
+
+def _insert_offers(rows: list[dict]) -> list[int]:
+    """Insert the offers; answers their ids in the order of `rows` (each (activity, volunteer) pair is unique)."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return list(db.session.scalars(insert(Offer).returning(Offer.id, sort_by_parameter_order=True), rows))
+    written = db.session.execute(
+        INSERT_OFFERS,
+        {
+            "round_id": rows[0]["round_id"],
+            "created_at": rows[0]["created_at"],
+            "activities": [r["activity_id"] for r in rows],
+            "volunteers": [r["volunteer_id"] for r in rows],
+            "expires": [r["expires_at"] for r in rows],
+            "costs": [r["cost"] for r in rows],
+            "terms": [json.dumps(r["terms"], ensure_ascii=False) for r in rows],
+            "whys": [r["why"] for r in rows],
+        },
+    ).all()
+    by_pair = {(w.activity_id, w.volunteer_id): w.id for w in written}
+    return [by_pair[(r["activity_id"], r["volunteer_id"])] for r in rows]
+
+
+def _offer_message(offer_id: int, row: dict, draft: Draft, user_id: int) -> dict:
+    activity, why, expires_at = draft.activity, draft.why, row["expires_at"]
+    return {
+        "user_id": user_id,
+        "purpose": "assignment",
+        "key": f"offer:{offer_id}",
+        "title": "新的志愿服务邀请",
+        "body": f"邀请你参加「{activity.title}」，{clock.spoken(activity.starts_at)} 在{activity.village.name}。"
+        f"{'推荐理由：' + why + '。' if why else ''}请在 {clock.spoken(expires_at)} 前在小程序中答复，"
+        f"或在聊天中回复“接受 {offer_id}”或“拒绝 {offer_id}”。",
+        "link": f"assignment:{offer_id}",
+        "fields": {**notice_fields(activity), "status": "待确认", "note": why[:20]},
+    }
+
+
+#: _hold_many on PostgreSQL: the same guard for every activity in one statement. A row another transaction is
+#: changing (a sign-up, a cancellation that will revoke offers under the lock) is skipped, not waited for: the
+#: writer holding the dispatch lock never waits on a row, so no one waits on it in a cycle.
+HOLD_MANY = text(
+    """
+    WITH wanted AS (SELECT unnest(CAST(:ids AS integer[])) AS id, unnest(CAST(:counts AS integer[])) AS n),
+    locked AS (
+        SELECT a.id, w.n FROM activities a JOIN wanted w ON w.id = a.id
+        WHERE a.status = 'open' AND a.taken + a.held + w.n <= a.capacity
+        ORDER BY a.id FOR UPDATE OF a SKIP LOCKED
+    )
+    UPDATE activities a
+    SET held = a.held + l.n,
+        status = CASE WHEN a.taken + a.held + l.n >= a.capacity THEN 'filled' ELSE a.status END
+    FROM locked l
+    WHERE a.id = l.id AND a.status = 'open' AND a.taken + a.held + l.n <= a.capacity
+    RETURNING a.id, a.held, a.status
+    """
+)
+
+
+def _hold_many(wanted: Counter[int]) -> dict[int, tuple[int, str]]:
+    """Hold `wanted[activity]` seats of each open activity where that many are free and unheld, in one guarded
+    UPDATE each (in id order, so two writers lock rows alike). Answers {activity: (held, status)} for those held."""
+    held: dict[int, tuple[int, str]] = {}
+    if db.session.get_bind().dialect.name == "postgresql":
+        ids, counts = zip(*sorted(wanted.items()), strict=True)
+        rows = db.session.execute(HOLD_MANY, {"ids": list(ids), "counts": list(counts)}).all()
+        return {row.id: (row.held, row.status) for row in rows}
+    for activity_id, n in sorted(wanted.items()):
+        seats = Activity.held + n
+        row = db.session.execute(
+            update(Activity)
+            .where(
+                Activity.id == activity_id,
+                Activity.status == "open",
+                Activity.taken + Activity.held + n <= Activity.capacity,
+            )
+            .values(
+                held=seats,
+                status=case((Activity.taken + seats >= Activity.capacity, "filled"), else_=Activity.status),
+            )
+            .returning(Activity.held, Activity.status)
+            .execution_options(synchronize_session=False)
+        ).one_or_none()
+        if row is not None:
+            held[activity_id] = (row.held, row.status)
+    return held
 
 
 def _own(volunteer_id: int, offer_id: int) -> Offer:
@@ -207,6 +356,7 @@ def _close(offer_ids: list[int], status: str, *, reason: str | None = None, now:
     if not offer_ids:
         return []
     now = now or clock.now()
+    lock()  # before any activity row: a round holds the lock while it locks rows, so the order is always the same
     closed = db.session.execute(
         update(Offer)
         .where(Offer.id.in_(offer_ids), Offer.status == "offered")
@@ -249,8 +399,9 @@ def _tell_closed(offer_id: int, volunteer_id: int, activity: Activity, status: s
 
 def init_app(app, *, on_freed: Iterable[Callable[[list[int]], object]] = ()) -> None:
     """What hears of seats just freed: the round's incremental re-offer (named by create_app, so this room
-    imports no higher one)."""
+    imports no higher one). Also: a withdrawn dispatch sign-up ("不能来") is heard here (`withdrawn`)."""
     app.extensions["dispatch.on_freed"] = tuple(on_freed)
+    listen_withdrawn(app, withdrawn, before=withdrawing)
 
 
 def freed(activity_ids: list[int]) -> list[int]:
@@ -273,13 +424,61 @@ def _audit(offer: Offer, activity: Activity, before: str) -> None:
     )
 
 
-def mine(principal: Principal, *, limit: int = 100) -> list[tuple[Offer, Activity]]:
-    """The caller's offers and accepted assignments, newest first."""
+def mine(principal: Principal, *, limit: int = 100) -> list[tuple[Offer, Activity, bool]]:
+    """The caller's offers and accepted assignments, newest first, each with whether the volunteer has since
+    said they cannot come (an accepted offer whose sign-up was withdrawn)."""
     rows = db.session.execute(
-        select(Offer, Activity)
+        select(Offer, Activity, Signup.status)
         .join(Activity, Activity.id == Offer.activity_id)
+        .outerjoin(Signup, Signup.id == Offer.signup_id)
         .where(Offer.volunteer_id == volunteer_of(principal))
         .order_by(Offer.id.desc())
         .limit(limit)
     )
-    return [(offer, activity) for offer, activity in rows]
+    return [(offer, activity, signup_status == "cancelled") for offer, activity, signup_status in rows]
+
+
+WITHDRAWN_AFTER_ACCEPT = "本人不能参加"
+
+
+def withdrawn(signup: Signup, activity: Activity, seat_free: bool) -> None:
+    """A dispatch sign-up withdrawn ("不能来", DELETE …/signups/me, POST /signups/{id}/cant-come): its accepted
+    offer stays `accepted` (the volunteer did accept; the sign-up is what was cancelled) and its audit trail says
+    {"withdrawn": true}; a seat nobody on the waitlist took is re-offered at once through `freed` (the round's
+    re-offer), never to this volunteer: one offer per volunteer and slot, ever (uq_offers_activity_id_volunteer_id)."""
+    if signup.source != "dispatch":
+        return
+    offer_id = db.session.scalar(select(Offer.id).where(Offer.signup_id == signup.id))
+    if offer_id is not None:
+        audit.record(
+            "update",
+            "offer",
+            offer_id,
+            before={"status": "accepted", "signup": signup.id},
+            after={"status": "accepted", "withdrawn": True, "reason": signup.cancel_reason or WITHDRAWN_AFTER_ACCEPT},
+            region_code=activity.village_code,
+        )
+    if seat_free:
+        freed([activity.id])
+
+
+def withdrawing(signup: Signup) -> None:
+    """Before a dispatch sign-up's seat moves: the dispatch lock first, as everywhere (the re-offer that may follow
+    takes it, and a round or a decline holding it locks activity rows after it)."""
+    if signup.source == "dispatch":
+        lock()
+
+
+def accepted_signup(principal: Principal, offer_id: int) -> int | None:
+    """The sign-up the caller's accepted offer became (for "不能来 N" with N the offer's number), or None."""
+    if principal.volunteer_id is None:
+        return None
+    return db.session.scalar(
+        select(Signup.id)
+        .join(Offer, Offer.signup_id == Signup.id)
+        .where(
+            Offer.id == offer_id,
+            Offer.volunteer_id == principal.volunteer_id,
+            Offer.status == "accepted",
+        )
+    )

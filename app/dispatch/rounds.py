@@ -1,42 +1,40 @@
 """A dispatch round: every open, unheld slot in a scope offered to the best eligible volunteers at once.
 
-The round loads the open slots and the volunteers who could reach them with a few set-based SELECTs (never
-one query per volunteer per slot), filters the edges per slot with numpy over all loaded volunteers
-(`app.dispatch.eligibility`), solves the min-cost flow (`app.dispatch.solver`) and makes one offer per
-chosen pair through `offers.make_offer`. The incremental re-offer (`reoffer`) runs the same eligibility for
-the slots an offer just freed and offers each to its best remaining candidate, in the same transaction.
+    slots (ORM, ≤ 10⁴)  →  pool (fixed-width columns, binary COPY on PostgreSQL)  →  graph (numpy edges)
+      →  solver (min-cost flow)  →  under the dispatch lock: re-check the chosen pairs, write offers in bulk
+      →  each slot's ranked next candidates kept for the incremental re-offer.
 
-This first version loads through the ORM and writes offers one by one: correct, and fine for a county or a
-city. Loading a province (10⁶ volunteers) by binary COPY of derived integer columns, writing offers in bulk,
-keeping each slot's ranked next candidates for the re-offer, running the solve in a worker process, and
-serialising rounds against re-offers for the same volunteer (today the database only guards the seats: held +
-taken ≤ capacity, one offer per volunteer and slot ever) are a later step (issue 10, "Scale").
+`reoffer` is the incremental step after a decline, expiry or revocation: it reads the freed slots' kept
+candidates, re-checks just those volunteers with the same graph rules, and offers each slot to its best; only a
+slot whose candidates are all gone loads its own reach again. Rounds and re-offers write under one lock
+(`offers.lock`), and a round re-checks what it chose once it holds it, so neither races the other for a
+volunteer's caps or a seat. The bot runs rounds in a worker process (bots/worker.py).
 """
 
 from __future__ import annotations
 
 import resource
 import time
-from collections import defaultdict
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
 from flask import current_app
-from sqlalchemy import func, or_, select
+from sqlalchemy import delete, insert, or_, select, text
 
-from app.activities.models import Activity, Signup
+from app.activities.models import Activity
 from app.core import audit, clock
 from app.core.access import Principal, covers, require_role, scope_prefix
 from app.core.errors import Forbidden, NotFound
-from app.dispatch import eligibility, offers, solver
-from app.dispatch.models import DispatchRound, Offer
+from app.dispatch import eligibility, escalation, graph, offers, pairings, pool, solver
+from app.dispatch.graph import SlotSpec
+from app.dispatch.models import DispatchCandidate, DispatchRound
 from app.extensions import db
 from app.regions import operations as regions
 from app.regions.models import Region
-from app.volunteers.models import TeamMembership, Volunteer
 
 URGENT = timedelta(hours=72)
 
@@ -44,47 +42,22 @@ URGENT = timedelta(hours=72)
 @dataclass
 class Slot:
     activity: Activity
-    demand: int
-    bonus: int
-
-
-@dataclass
-class Pool:
-    """The volunteers a set of slots could be offered to, as parallel arrays (index = position)."""
-
-    ids: np.ndarray
-    home_padded: np.ndarray
-    home_digits: np.ndarray
-    masks: np.ndarray  # (n, 7) availability day masks
-    open_offers: np.ndarray
-    hours_90d: np.ndarray
-    offers_90d: np.ndarray
-    declines: np.ndarray
-    areas: dict[str, np.ndarray] = field(default_factory=dict)  # area → bool per volunteer
-    skills: dict[str, np.ndarray] = field(default_factory=dict)  # normalised skill → bool per volunteer
-    busy_volunteer: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # index into ids
-    busy_start: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # epoch seconds
-    busy_end: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    offered: dict[int, set[int]] = field(default_factory=dict)  # activity id → volunteer ids offered it ever
-
-
-@dataclass
-class Edges:
-    volunteer: np.ndarray  # index into the pool
-    slot: np.ndarray  # index into the slots
-    cost: np.ndarray
-    reach: np.ndarray
+    spec: SlotSpec
 
 
 def _config() -> Mapping[str, Any]:
     return current_app.config
 
 
-def _epoch(moment: datetime) -> int:
-    return int(moment.timestamp())
+# --- slots ---------------------------------------------------------------------------------------------------
 
 
-# --- loading -------------------------------------------------------------------------------------------------
+def allowed_reach(activity: Activity, now: datetime) -> int:
+    """DISPATCH_MAX_REACH, one level wider (at most the same city) once the start is within 72 hours."""
+    reach = int(_config()["DISPATCH_MAX_REACH"])
+    if activity.starts_at - now <= URGENT:
+        reach += 1
+    return min(reach, eligibility.OUTSIDE - 1)
 
 
 def load_slots(prefix: str, now: datetime, *, activity_ids: Iterable[int] | None = None) -> list[Slot]:
@@ -97,205 +70,165 @@ def load_slots(prefix: str, now: datetime, *, activity_ids: Iterable[int] | None
             Activity.type == "need",
             Activity.status == "open",
             Activity.starts_at > closes,
-            Activity.starts_at <= now + timedelta(days=config["DISPATCH_HORIZON_DAYS"]),
+            # A relay post's occurrences are offered weeks ahead, so its coverage stays continuous.
+            or_(
+                Activity.starts_at <= now + timedelta(days=config["DISPATCH_HORIZON_DAYS"]),
+                Activity.relay.is_(True)
+                & (Activity.starts_at <= now + timedelta(weeks=config["DISPATCH_RELAY_WEEKS_AHEAD"])),
+            ),
             Activity.village_code.like(prefix + "%"),
             Activity.taken + Activity.held < Activity.capacity,
         )
         .order_by(Activity.starts_at, Activity.id)
     )
     if activity_ids is not None:
-        query = query.where(Activity.id.in_(list(activity_ids)))
+        query = query.where(Activity.id.in_(sorted(set(activity_ids))))
     activities = list(db.session.scalars(query))
     counties = {a.village_code[:6] for a in activities}
     deep = set(db.session.scalars(select(Region.code).where(Region.code.in_(counties), Region.deep_poverty)))
+    helping = pairings.helping_by_village({a.village_code for a in activities})
     bonus = config["DISPATCH_PRIORITY_BONUS"]
     return [
         Slot(
             activity=a,
-            demand=a.capacity - a.taken - a.held,
-            bonus=(bonus["deep_poverty"] if a.village_code[:6] in deep else 0)
-            + (bonus["poor_village"] if a.village.poor_village else 0),
+            spec=SlotSpec(
+                activity_id=a.id,
+                village_code=a.village_code,
+                area=a.area,
+                skills=sorted({eligibility.normalise_skill(s) for s in a.skills or []}),
+                starts_at=a.starts_at,
+                ends_at=a.ends_at,
+                demand=a.capacity - a.taken - a.held,
+                bonus=(bonus["deep_poverty"] if a.village_code[:6] in deep else 0)
+                + (bonus["poor_village"] if a.village.poor_village else 0),
+                reach=allowed_reach(a, now),
+                helpers=sorted(helping.get(a.village_code, ())),
+            ),
         )
         for a in activities
     ]
 
 
-def load_pool(slots: list[Slot], now: datetime) -> Pool:
-    """Volunteers within the widest reach of any slot (same city at most), with what the filters need."""
-    config = _config()
-    widest = min(config["DISPATCH_MAX_REACH"] + 1, eligibility.OUTSIDE - 1)
-    digits = eligibility.PREFIXES[widest] if widest < len(eligibility.PREFIXES) else 0
-    prefixes = sorted({s.activity.village_code[:digits] for s in slots})
-    if not slots:
-        prefixes = []
-    rows = (
-        db.session.execute(
-            select(Volunteer.id, Volunteer.home_region_code, Volunteer.skills, Volunteer.availability)
-            .where(
-                Volunteer.withdrawn_at.is_(None),
-                Volunteer.offers_paused.is_(False),
-                Volunteer.home_region_code.is_not(None),
-                or_(*(Volunteer.home_region_code.like(p + "%") for p in prefixes)),
-            )
-            .order_by(Volunteer.id)
-        ).all()
-        if prefixes
-        else []
-    )
-    ids = np.array([r.id for r in rows], dtype=np.int64)
-    position = {int(v): i for i, v in enumerate(ids)}
-    n = ids.size
-    home_padded, home_digits = eligibility.encode_codes(r.home_region_code for r in rows)
-    masks = np.array([eligibility.day_masks(r.availability or []) for r in rows], dtype=np.int64).reshape(n, 7)
-    skills: dict[str, np.ndarray] = {}
-    for i, r in enumerate(rows):
-        for skill in r.skills or []:
-            skills.setdefault(eligibility.normalise_skill(skill), np.zeros(n, dtype=bool))[i] = True
+def _reach_prefixes(specs: Sequence[SlotSpec]) -> list[str]:
+    """The fewest home-code prefixes covering every slot's reach and its helping regions."""
+    wanted = set()
+    for spec in specs:
+        digits = eligibility.PREFIXES[min(spec.reach, len(eligibility.PREFIXES) - 1)]
+        wanted.add(spec.village_code[:digits])
+        wanted.update(code[: eligibility.significant_digits(code)] for code in spec.helpers)
+    kept: list[str] = []
+    for prefix in sorted(wanted, key=lambda p: (len(p), p)):
+        if not any(prefix.startswith(shorter) for shorter in kept):
+            kept.append(prefix)
+    return sorted(kept)
 
-    def counts(query: Any) -> np.ndarray:
-        out = np.zeros(n, dtype=np.int64)
-        for volunteer_id, count in db.session.execute(query):
-            if volunteer_id in position:
-                out[position[volunteer_id]] = count
-        return out
 
-    id_list = [int(v) for v in ids]
-    since = now - timedelta(days=90)
-    per_volunteer = select(Offer.volunteer_id, func.count()).where(Offer.volunteer_id.in_(id_list))
-    open_offers = counts(per_volunteer.where(Offer.status == "offered").group_by(Offer.volunteer_id))
-    offers_90d = counts(per_volunteer.where(Offer.created_at >= since).group_by(Offer.volunteer_id))
-    declines = counts(
-        per_volunteer.where(Offer.status == "declined", Offer.created_at >= since).group_by(Offer.volunteer_id)
-    )
-    hours_90d = np.zeros(n, dtype=np.float64)
-    areas: dict[str, np.ndarray] = {}
-    busy_v: list[int] = []
-    busy_s: list[int] = []
-    busy_e: list[int] = []
-    if id_list:
-        for volunteer_id, area in db.session.execute(
-            select(TeamMembership.volunteer_id, TeamMembership.area).where(TeamMembership.volunteer_id.in_(id_list))
-        ):
-            areas.setdefault(area, np.zeros(n, dtype=bool))[position[volunteer_id]] = True
-        for volunteer_id, starts_at, ends_at in db.session.execute(
-            select(Signup.volunteer_id, Signup.starts_at, Signup.ends_at).where(
-                Signup.volunteer_id.in_(id_list), Signup.status == "confirmed", Signup.ends_at > since
-            )
-        ):
-            i = position[volunteer_id]
-            if ends_at <= now:
-                hours_90d[i] += (ends_at - starts_at).total_seconds() / 3600
-            else:
-                busy_v.append(i)
-                busy_s.append(_epoch(starts_at))
-                busy_e.append(_epoch(ends_at))
-        for volunteer_id, starts_at, ends_at in db.session.execute(
-            select(Offer.volunteer_id, Activity.starts_at, Activity.ends_at)
-            .join(Activity, Activity.id == Offer.activity_id)
-            .where(Offer.volunteer_id.in_(id_list), Offer.status == "offered")
-        ):
-            busy_v.append(position[volunteer_id])
-            busy_s.append(_epoch(starts_at))
-            busy_e.append(_epoch(ends_at))
-    offered: dict[int, set[int]] = defaultdict(set)
-    for activity_id, volunteer_id in db.session.execute(
-        select(Offer.activity_id, Offer.volunteer_id).where(Offer.activity_id.in_([s.activity.id for s in slots]))
-    ):
-        offered[activity_id].add(volunteer_id)
-    return Pool(
-        ids=ids,
-        home_padded=home_padded,
-        home_digits=home_digits,
-        masks=masks,
-        open_offers=open_offers,
-        hours_90d=hours_90d,
-        offers_90d=offers_90d,
-        declines=declines,
-        areas=areas,
-        skills=skills,
-        busy_volunteer=np.array(busy_v, dtype=np.int64),
-        busy_start=np.array(busy_s, dtype=np.int64),
-        busy_end=np.array(busy_e, dtype=np.int64),
-        offered=dict(offered),
+def _local_month_start(moment: datetime) -> datetime:
+    local = moment.astimezone(eligibility.ZONE)
+    return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def load_pool(slots: Sequence[Slot], *, only: Iterable[int] | None = None, everywhere: bool = False) -> pool.Pool:
+    """The volunteers the slots could reach (or only the given ones), with their commitments in the window that
+    overlap, the rest rule and the monthly cap look at."""
+    specs = [s.spec for s in slots]
+    rest = timedelta(hours=float(_config()["DISPATCH_REST_HOURS"]))
+    first = min(s.starts_at for s in specs)
+    last = max(s.starts_at for s in specs)
+    month_end = (_local_month_start(last) + timedelta(days=32)).replace(day=1)
+    return pool.load(
+        [] if everywhere else _reach_prefixes(specs),
+        wanted_skills=sorted({skill for s in specs for skill in s.skills}),
+        activity_ids=[s.activity_id for s in specs],
+        busy_from=min(_local_month_start(first), first - rest),
+        busy_to=max(month_end, max(s.ends_at for s in specs) + rest),
+        only=only,
     )
 
 
-# --- edges ---------------------------------------------------------------------------------------------------
+# --- offers --------------------------------------------------------------------------------------------------
 
 
-def allowed_reach(activity: Activity, now: datetime) -> int:
-    """DISPATCH_MAX_REACH, one level wider (at most the same city) once the start is within 72 hours."""
-    reach = int(_config()["DISPATCH_MAX_REACH"])
-    if activity.starts_at - now <= URGENT:
-        reach += 1
-    return min(reach, eligibility.OUTSIDE - 1)
-
-
-def build_edges(slots: list[Slot], pool: Pool, now: datetime) -> Edges:
-    """Eligible (volunteer, slot) pairs and their costs: one numpy pass over the pool per slot."""
-    config = _config()
-    weights = config["DISPATCH_WEIGHTS"]
-    n = pool.ids.size
-    under_cap = pool.open_offers < config["DISPATCH_MAX_OPEN_OFFERS"]
-    parts_v, parts_s, parts_c, parts_r = [], [], [], []
-    for j, slot in enumerate(slots):
-        a = slot.activity
-        if n == 0 or slot.demand <= 0:
-            continue
-        reach = eligibility.reach_levels(pool.home_padded, pool.home_digits, a.village_code)
-        ok = under_cap & (reach <= allowed_reach(a, now))
-        ok &= pool.areas.get(a.area or "", np.zeros(n, dtype=bool))
-        for skill in a.skills or []:
-            ok &= pool.skills.get(eligibility.normalise_skill(skill), np.zeros(n, dtype=bool))
-        ok &= np.asarray(eligibility.available(pool.masks, a.starts_at, a.ends_at), dtype=bool)
-        if pool.busy_volunteer.size:
-            clash = (pool.busy_start < _epoch(a.ends_at)) & (pool.busy_end > _epoch(a.starts_at))
-            ok[pool.busy_volunteer[clash]] = False
-        before = pool.offered.get(a.id)
-        if before:
-            ok &= ~np.isin(pool.ids, np.fromiter(before, dtype=np.int64))
-        chosen = np.flatnonzero(ok)
-        if not chosen.size:
-            continue
-        cost = eligibility.edge_costs(
-            reach=reach[chosen],
-            skill_share=1.0,
-            hours_90d=pool.hours_90d[chosen],
-            offers_90d=pool.offers_90d[chosen],
-            no_shows=0,  # the service records no no-shows yet (attendance has no such state)
-            declines=pool.declines[chosen],
-            member=True,
-            weights=weights,
-        )
-        parts_v.append(chosen)
-        parts_s.append(np.full(chosen.size, j, dtype=np.int64))
-        parts_c.append(cost)
-        parts_r.append(reach[chosen])
-
-    def joined(parts: list[np.ndarray]) -> np.ndarray:
-        return np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, dtype=np.int64)
-
-    return Edges(joined(parts_v), joined(parts_s), joined(parts_c), joined(parts_r))
-
-
-def _offer(slot: Slot, pool: Pool, i: int, reach: int, now: datetime, round_id: int | None) -> Offer:
+def _draft(slot: Slot, found: pool.Pool, i: int, reach: int, paired: bool, now: datetime) -> offers.Draft:
     cost, reasons, terms = eligibility.cost_terms(
         reach=reach,
-        needs_skills=bool(slot.activity.skills),
-        hours_90d=float(pool.hours_90d[i]),
-        offers_90d=int(pool.offers_90d[i]),
-        declines=int(pool.declines[i]),
+        needs_skills=bool(slot.spec.skills),
+        hours_90d=float(found.half_hours_90d[i]) / 2,
+        offers_90d=int(found.offers_90d[i]),
+        no_shows=int(found.no_shows[i]),
+        declines=int(found.declines[i]),
+        paired=paired,
         weights=_config()["DISPATCH_WEIGHTS"],
     )
-    return offers.make_offer(
-        slot.activity,
-        int(pool.ids[i]),
+    return offers.Draft(
+        activity=slot.activity,
+        volunteer_id=int(found.ids[i]),
         expires_at=now + timedelta(hours=_config()["DISPATCH_OFFER_HOURS"]),
         cost=cost,
-        terms={**terms, "reach_level": reach, "bonus": slot.bonus},
+        terms={**terms, "reach_level": reach, "bonus": slot.spec.bonus},
         why="、".join(reasons),
-        round_id=round_id,
     )
+
+
+def _write(drafts: list[offers.Draft], round_id: int | None, now: datetime) -> list[offers.Made]:
+    made = offers.make_offers(drafts, round_id=round_id)
+    pool.bump_offers([o.volunteer_id for o in made], now)
+    return made
+
+
+def _still_eligible(
+    slots: Sequence[Slot], chosen_slot: np.ndarray, chosen_ids: np.ndarray, mark: tuple[int, int] | None = None
+) -> np.ndarray:
+    """Under the lock: which chosen (slot, volunteer) pairs the graph rules still allow, their commitments read
+    again (another writer may have offered them something since the round loaded). With the snapshot's `mark`,
+    only the volunteers something happened to since are read again."""
+    if not chosen_ids.size:
+        return np.zeros(0, dtype=bool)
+    if mark is not None:
+        changed = pool.changed_since(mark, chosen_ids.tolist())
+        keep = np.ones(chosen_ids.size, dtype=bool)
+        if changed:
+            suspect = np.isin(chosen_ids, np.fromiter(changed, dtype=np.int64))
+            keep[suspect] = _still_eligible(slots, chosen_slot[suspect], chosen_ids[suspect])
+        return keep
+    again = load_pool(slots, only=chosen_ids.tolist(), everywhere=True)
+    edges = graph.build([s.spec for s in slots], again, _config())
+    allowed = edges.slot * (2**32) + again.ids[edges.volunteer]
+    return np.isin(chosen_slot * (2**32) + chosen_ids, allowed)
+
+
+def _keep_candidates(slots: Sequence[Slot], found: pool.Pool, solution: solver.Solution, round_id: int) -> None:
+    activity_ids = [s.activity.id for s in slots]
+    for chunk in range(0, len(activity_ids), 5000):
+        ids = activity_ids[chunk : chunk + 5000]
+        db.session.execute(delete(DispatchCandidate).where(DispatchCandidate.activity_id.in_(ids)))
+    counts = np.diff(solution.next_ptr)
+    slot_of = np.repeat(np.arange(len(slots)), counts)
+    rank = np.arange(slot_of.size) - np.repeat(solution.next_ptr[:-1], counts)
+    columns = {
+        "activity_id": np.array(activity_ids, dtype=np.int64)[slot_of].tolist(),
+        "rank": rank.tolist(),
+        "volunteer_id": found.ids[solution.next_volunteer].tolist(),
+        "cost": solution.next_cost.tolist(),
+    }
+    if not slot_of.size:
+        return
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(INSERT_CANDIDATES, {**columns, "round_id": round_id})
+    else:
+        rows = [dict(zip(columns, values, strict=True)) for values in zip(*columns.values(), strict=True)]
+        db.session.execute(insert(DispatchCandidate), [{**row, "round_id": round_id} for row in rows])
+
+
+#: _keep_candidates on PostgreSQL: one statement from parallel arrays.
+INSERT_CANDIDATES = text(
+    """
+    INSERT INTO dispatch_candidates (activity_id, rank, volunteer_id, cost, round_id)
+    SELECT a, r, v, c, :round_id
+    FROM unnest(CAST(:activity_id AS integer[]), CAST(:rank AS integer[]), CAST(:volunteer_id AS integer[]),
+                CAST(:cost AS integer[])) AS x(a, r, v, c)
+    """
+)
 
 
 # --- the round -----------------------------------------------------------------------------------------------
@@ -311,41 +244,72 @@ def run_round(principal: Principal | None, scope_code: str, now: datetime | None
         regions.ensure_exists(scope_code, field_name="region")
         if not _staff_sees(principal, scope_code):
             raise Forbidden("该区划不在你的管辖范围内", code="out_of_scope", fields={"region": "不在你的管辖范围内"})
+    config = _config()
     now = now or clock.now()
     started = time.perf_counter()
     record = DispatchRound(region_code=scope_code, started_by=principal.user_id if principal else None, started_at=now)
     db.session.add(record)
     db.session.flush()
+    if pool.rollup_is_stale(now, timedelta(hours=float(config["DISPATCH_ROLLUP_MAX_AGE_HOURS"]))):
+        pool.refresh_rollup(now)
     slots = load_slots(scope_prefix(scope_code), now)
-    pool = load_pool(slots, now)
-    edges = build_edges(slots, pool, now)
-    problem = solver.Problem(
-        edge_volunteer=edges.volunteer,
-        edge_slot=edges.slot,
-        edge_cost=edges.cost,
-        demand=np.array([s.demand for s in slots], dtype=np.int64),
-        bonus=np.array([s.bonus for s in slots], dtype=np.int64),
-        num_volunteers=int(pool.ids.size),
-    )
-    solution = solver.solve(problem)
-    for e in solution.edge:
-        _offer(slots[int(edges.slot[e])], pool, int(edges.volunteer[e]), int(edges.reach[e]), now, record.id)
-    record.slots = int(problem.demand.sum())
-    record.volunteers = int(np.unique(edges.volunteer).size)
-    record.edges = int(edges.volunteer.size)
-    record.offers = solution.filled
-    record.filled = len({int(s) for s in solution.slot if _filled(slots[int(s)])})
-    record.cost = solution.cost
-    record.solver_status = solution.status
+    solution: solver.Solution | None = None
+    made: list[offers.Made] = []
+    edges_count = volunteers_count = 0
+    if slots:
+        mark = pool.watermark()
+        found = load_pool(slots)
+        edges = graph.build([s.spec for s in slots], found, config)
+        edges_count, volunteers_count = edges.size, int(np.unique(edges.volunteer).size)
+        problem = solver.Problem(
+            edge_volunteer=edges.volunteer,
+            edge_slot=edges.slot,
+            edge_cost=edges.cost,
+            demand=np.array([s.spec.demand for s in slots], dtype=np.int64),
+            bonus=np.array([s.spec.bonus for s in slots], dtype=np.int64),
+            num_volunteers=found.size,
+        )
+        solution = solver.solve(problem, next_k=int(config["DISPATCH_CANDIDATES"]))
+        offers.lock()
+        chosen = solution.edge
+        keep = _still_eligible(slots, edges.slot[chosen], found.ids[edges.volunteer[chosen]], mark)
+        drafts = [
+            _draft(
+                slots[int(edges.slot[e])],
+                found,
+                int(edges.volunteer[e]),
+                int(edges.reach[e]),
+                bool(edges.paired[e]),
+                now,
+            )
+            for e in chosen[keep]
+        ]
+        made = _write(drafts, record.id, now)
+        _keep_candidates(slots, found, solution, record.id)
+        escalation.relay_gaps([s.activity.id for s in slots if s.activity.relay and s.activity.status == "open"], now)
+    record.slots = sum(s.spec.demand for s in slots)
+    record.volunteers = volunteers_count
+    record.edges = edges_count
+    record.offers = len(made)
+    record.filled = sum(1 for s in slots if s.activity.status == "filled")
+    record.cost = sum(o.cost - int(o.terms["bonus"]) for o in made)
+    record.solver_status = solution.status if solution else "NO_SLOTS"
     record.seconds = round(time.perf_counter() - started, 3)
-    record.peak_memory_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    record.peak_memory_kb = _peak_memory_kb()
     audit.record("create", "dispatch_round", record.id, after=_figures(record), region_code=scope_code)
     return record
 
 
-def _filled(slot: Slot) -> bool:
-    """No free unheld seat left (make_offer keeps the activity's held and status current)."""
-    return slot.activity.status == "filled"
+def _peak_memory_kb() -> int:
+    """This process's own peak resident memory (VmHWM; ru_maxrss would carry a spawning parent's peak)."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
 def _figures(record: DispatchRound) -> dict[str, Any]:
@@ -360,40 +324,72 @@ def _figures(record: DispatchRound) -> dict[str, Any]:
     }
 
 
-def reoffer(activity_ids: list[int]) -> int:
-    """Seats just freed (decline, expiry, revocation): offer each to its best remaining candidate at once.
+# --- the incremental re-offer --------------------------------------------------------------------------------
 
-    The same eligibility as a round, for these slots only; whoever was ever offered a slot is excluded, and
-    each volunteer gets at most one new offer here, as in a round. Answers how many offers were made.
-    """
+
+def reoffer(activity_ids: list[int]) -> int:
+    """Seats just freed (decline, expiry, revocation; one id per seat): offer each at once to its best remaining
+    candidate. The slot's kept candidates first (a few key look-ups), re-checked by the same graph rules; its
+    whole reach only when none of them can take it. Whoever was ever offered a slot is excluded, and each
+    volunteer gets at most one new offer here, as in a round. Answers how many offers were made."""
     if not activity_ids:
         return 0
     now = clock.now()
+    offers.lock()
     slots = load_slots("", now, activity_ids=set(activity_ids))
     if not slots:
+        escalation.relay_gaps(activity_ids, now)  # a relay seat that can no longer be offered is a gap
         return 0
-    pool = load_pool(slots, now)
-    edges = build_edges(slots, pool, now)
-    made = 0
+    freed = Counter(activity_ids)
+    for slot in slots:
+        slot.spec.demand = min(slot.spec.demand, freed[slot.activity.id])
+    kept = db.session.execute(
+        select(DispatchCandidate.activity_id, DispatchCandidate.volunteer_id).where(
+            DispatchCandidate.activity_id.in_([s.activity.id for s in slots])
+        )
+    ).all()
     used: set[int] = set()
-    for j, slot in enumerate(slots):
-        here = np.flatnonzero(edges.slot == j)
-        order = here[np.lexsort((pool.ids[edges.volunteer[here]], edges.cost[here]))]
-        for e in order:
-            if made_here(slot) >= slot.demand:
-                break
-            i = int(edges.volunteer[e])
-            if i in used:
-                continue
-            used.add(i)
-            _offer(slot, pool, i, int(edges.reach[e]), now, None)
-            made += 1
-    return made
+    drafts: list[offers.Draft] = []
+    if kept:
+        found = load_pool(slots, only=sorted({v for _a, v in kept}), everywhere=True)
+        listed = {(a, v) for a, v in kept}
+        drafts += _pick(slots, found, now, used, allowed=listed)
+    short = [s for s in slots if s.spec.demand > sum(1 for d in drafts if d.activity is s.activity)]
+    if short:
+        for slot in short:
+            slot.spec.demand -= sum(1 for d in drafts if d.activity is slot.activity)
+        drafts += _pick(short, load_pool(short), now, used)
+    made = _write(drafts, None, now)
+    # A relay occurrence nobody can take is a gap in the coverage: escalated at once, not 48 hours before.
+    offered = {o.activity_id for o in made}
+    escalation.relay_gaps([s.activity.id for s in slots if s.activity.relay and s.activity.id not in offered], now)
+    return len(made)
 
 
-def made_here(slot: Slot) -> int:
-    """Seats of the slot held since it was loaded."""
-    return slot.demand - (slot.activity.capacity - slot.activity.taken - slot.activity.held)
+def _pick(
+    slots: Sequence[Slot],
+    found: pool.Pool,
+    now: datetime,
+    used: set[int],
+    *,
+    allowed: set[tuple[int, int]] | None = None,
+) -> list[offers.Draft]:
+    """Per slot, its cheapest eligible volunteers up to its demand, each volunteer once."""
+    edges = graph.build([s.spec for s in slots], found, _config())
+    drafts: list[offers.Draft] = []
+    order = np.lexsort((found.ids[edges.volunteer], edges.cost, edges.slot))
+    taken = Counter[int]()
+    for e in order:
+        j, i = int(edges.slot[e]), int(edges.volunteer[e])
+        slot, volunteer = slots[j], int(found.ids[i])
+        if taken[j] >= slot.spec.demand or volunteer in used:
+            continue
+        if allowed is not None and (slot.activity.id, volunteer) not in allowed:
+            continue
+        used.add(volunteer)
+        taken[j] += 1
+        drafts.append(_draft(slot, found, i, int(edges.reach[e]), bool(edges.paired[e]), now))
+    return drafts
 
 
 # --- staff views and the bot ---------------------------------------------------------------------------------
@@ -432,9 +428,10 @@ def listing(principal: Principal, *, limit: int = 100) -> list[DispatchRound]:
 
 
 def run_scheduled() -> int:
-    """The bot, hourly: one round per county that has open slots. Answers how many rounds ran."""
+    """The bot, hourly: one round per county that has open slots, each committed on its own. Answers how many."""
     now = clock.now()
     counties = sorted({s.activity.village_code[:6] for s in load_slots("", now)})
     for county in counties:
         run_round(None, county, now)
+        db.session.commit()
     return len(counties)

@@ -4,18 +4,30 @@ from app.activities.models import Activity
 from app.core import clock
 from app.core.auth import login_required, require_principal
 from app.core.schemas import ErrorOut
-from app.dispatch import offers, rounds
+from app.dispatch import offers, pairings, rounds
 from app.dispatch.schemas import (
     AssignmentList,
     AssignmentOut,
     AssignmentPath,
+    PairingIn,
+    PairingList,
+    PairingOut,
+    PairingPath,
     RoundCreated,
     RoundIn,
     RoundList,
     RoundOut,
     RoundPath,
 )
-from app.dispatch.views import assignment_list_out, assignment_out, round_created_out, round_list_out, round_out
+from app.dispatch.views import (
+    assignment_list_out,
+    assignment_out,
+    pairing_list_out,
+    pairing_out,
+    round_created_out,
+    round_list_out,
+    round_out,
+)
 from app.extensions import db
 
 api = APIBlueprint(
@@ -71,3 +83,34 @@ def list_rounds():
 def get_round(path: RoundPath):
     """一轮派单的数据；辖区外视为不存在（404）。"""
     return round_out(rounds.get(require_principal(), path.id))
+
+
+# --- 结对帮扶 (pairings) ---------------------------------------------------------------------------------
+
+
+@api.post(
+    "/pairings",
+    responses={201: PairingOut, 403: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    security=BEARER,
+)
+@login_required("staff")
+def post_pairing(body: PairingIn):
+    """结对帮扶：帮扶地区的志愿者视为在受援地区需求的可达范围内。市级、省级团委工作人员，受援地区须在本人辖区内
+    （辖区外 403 out_of_scope，县级 403 pairing_level）；已结对 409 pairing_exists；两地相同或互相包含 422。"""
+    record = pairings.create(require_principal(), body.helping_region, body.helped_region)
+    return pairing_out(record), 201
+
+
+@api.get("/pairings", responses={200: PairingList, 403: ErrorOut}, security=BEARER)
+@login_required("staff")
+def list_pairings():
+    """受援地区在本人辖区内的结对关系，新的在前（市级及以上）。"""
+    return pairing_list_out(pairings.listing(require_principal()))
+
+
+@api.delete("/pairings/<int:id>", responses={204: None, 403: ErrorOut, 404: ErrorOut}, security=BEARER)
+@login_required("staff")
+def delete_pairing(path: PairingPath):
+    """解除结对；辖区外视为不存在（404 pairing_not_found）。已发出的邀请不受影响。"""
+    pairings.delete(require_principal(), path.id)
+    return "", 204

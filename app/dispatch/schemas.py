@@ -34,6 +34,7 @@ class AssignmentOut(Out):
     why: str = Field(description="为什么邀请你，如“同村、技能匹配、近期服务较少”")
     revoke_reason: str | None = None
     signup_id: int | None = Field(None, description="接受后生成的报名")
+    withdrawn: bool = Field(False, description="接受后又表示不能来（报名已取消）")
 
 
 class AssignmentList(Out):
@@ -69,3 +70,29 @@ class RoundOut(RoundCreated):
 
 class RoundList(Out):
     items: list[RoundOut]
+
+
+# --- 结对帮扶 (pairings) ---------------------------------------------------------------------------------
+
+
+class PairingIn(Schema):
+    helping_region: RegionCode = Field(description="帮扶地区的区划代码（可在辖区外）")
+    helped_region: RegionCode = Field(description="受援地区的区划代码（须在本人辖区内）；两地不能相同或互相包含")
+
+
+class PairingPath(Params):
+    id: Id
+
+
+class PairingOut(Out):
+    id: int
+    helping_region: str = Field(description="帮扶地区的区划代码")
+    helping_name: str
+    helped_region: str = Field(description="受援地区的区划代码：帮扶地区的志愿者视为在其需求的可达范围内")
+    helped_name: str
+    created_by: int = Field(description="建立结对的工作人员")
+    created_at: LocalDateTime
+
+
+class PairingList(Out):
+    items: list[PairingOut]

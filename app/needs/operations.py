@@ -5,7 +5,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from app.activities import lifecycle
+from app.activities import lifecycle, series
 from app.activities.models import Activity, Series
 from app.core import audit, clock
 from app.core.access import Principal, require_staff_over
@@ -29,7 +29,11 @@ def post(principal: Principal, data: NeedIn) -> Activity:
         skills=data.skills,
         recurrence=data.recurrence,
     )
-    return lifecycle.create(principal, draft)
+    need = lifecycle.create(principal, draft)
+    if data.relay:
+        # NeedIn allows relay only with a weekly rule, so the need began a series.
+        series.mark_relay(db.session.get_one(Series, need.series_id))
+    return need
 
 
 def edit(principal: Principal, need: Activity, changes: dict) -> Activity:

@@ -5,8 +5,9 @@ from app.activities.schemas import ActivityPath, CancelIn, Roster, SignupOut
 from app.activities.views import roster_out, signup_out
 from app.core.auth import current_principal, login_required, require_principal
 from app.core.schemas import ErrorOut
+from app.dispatch import relay
 from app.needs import operations
-from app.needs.schemas import NeedIn, NeedList, NeedOut, NeedPatch, NeedQuery, ReviewIn
+from app.needs.schemas import CoverageOut, NeedIn, NeedList, NeedOut, NeedPatch, NeedQuery, ReviewIn, SeriesPath
 from app.needs.views import need_list_out, need_out
 
 api = APIBlueprint(
@@ -36,6 +37,17 @@ def list_needs(query: NeedQuery):
         area=query.area,
     )
     return need_list_out(items)
+
+
+@api.get(
+    "/needs/series/<int:id>/coverage",
+    responses={200: CoverageOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    security=BEARER,
+)
+@login_required("secretary", "staff")
+def relay_coverage(path: SeriesPath):
+    """扶贫接力岗位的覆盖情况：接力范围内共多少周、已有人接棒多少周、哪些周断档（辖区内工作人员与本村书记可看）。"""
+    return CoverageOut.model_validate(relay.coverage_for(require_principal(), path.id)).model_dump(mode="json")
 
 
 @api.get("/needs/<int:id>", responses={200: NeedOut, 404: ErrorOut})

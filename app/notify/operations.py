@@ -38,6 +38,12 @@ def tell(
     )
 
 
+def tell_many(messages: list[dict]) -> None:
+    """tell() for many people at once (a dispatch round's offers): each dict holds tell()'s arguments."""
+    now = clock.now()
+    outbox.insert_many([{"now": now, "push": True, **message} for message in messages])
+
+
 def inbox(user_id: int, *, before_id: int | None, limit: int) -> tuple[list[Message], int]:
     # A cancelled broadcast's messages leave the inbox.
     query = select(Message).where(Message.user_id == user_id, Message.delivery != "cancelled")

@@ -64,6 +64,12 @@ def insert_one(**message: Any) -> None:
     db.session.execute(insert_ignoring_conflicts(Message).values(**row(**message)))
 
 
+def insert_many(messages: list[dict[str, Any]]) -> None:
+    """Many messages in one executemany, each built by row(); keys already present are skipped."""
+    if messages:
+        db.session.execute(insert_ignoring_conflicts(Message), [row(**message) for message in messages])
+
+
 def selected(*, now: datetime, fields: dict, **message: Any) -> dict[str, ColumnElement]:
     """row() as the SELECT list of a bulk fill: `message` may hold columns of the audience query
     (user_id, key, push); constants become bound literals, `fields` one JSON text for every row."""

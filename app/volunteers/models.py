@@ -1,9 +1,10 @@
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, false
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, Integer, LargeBinary, String, false
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from app.core.db import EncryptedString, Model, UTCDateTime
+from app.volunteers.availability import AREA_INDEX, EMPTY_MASK, mask_bytes, skill_keys
 from config.catalog import AREAS
 
 _AREA_LIST = ",".join(f"'{code}'" for code in AREAS)
@@ -49,10 +50,35 @@ class Volunteer(Model):
     offers_paused: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     #: At most this many hours a month of confirmed sign-ups and open offers; None: no cap of their own.
     monthly_hours_cap: Mapped[int | None] = mapped_column(Integer)
+    #: The volunteer asked for the weekly digest of open needs near home (app.dispatch.digest).
+    digest_opt_in: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: Derived, kept by the validators below for the dispatcher's bulk read: the availability as seven day
+    #: masks (app.volunteers.availability.mask_bytes) and the skills as sorted normalised keys.
+    availability_mask: Mapped[bytes] = mapped_column(LargeBinary(56), default=EMPTY_MASK)
+    skill_keys: Mapped[list] = mapped_column(JSON, default=list)
+    #: The area teams as bits (app.volunteers.availability.AREA_INDEX), kept as memberships come and go.
+    team_bits: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     teams: Mapped[list["TeamMembership"]] = relationship(
         back_populates="volunteer", cascade="all, delete-orphan", order_by="TeamMembership.area"
     )
+
+    @validates("availability")
+    def _derive_mask(self, _key: str, availability: list | None) -> list | None:
+        self.availability_mask = mask_bytes(availability)
+        return availability
+
+    @validates("skills")
+    def _derive_skill_keys(self, _key: str, skills: list | None) -> list | None:
+        self.skill_keys = skill_keys(skills)
+        return skills
+
+    @validates("teams", include_removes=True)
+    def _derive_team_bits(self, _key: str, membership: "TeamMembership", is_remove: bool) -> "TeamMembership":
+        bit = 1 << AREA_INDEX[membership.area]
+        bits = self.team_bits or 0
+        self.team_bits = bits & ~bit if is_remove else bits | bit
+        return membership
 
     @property
     def areas(self) -> list[str]:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from app.accounts.models import Secretary, User
 from app.core import audit, auth, clock
-from app.core.access import Principal, level_of
+from app.core.access import Principal, covers, level_of, require_role
 from app.core.crypto import cipher, mask_id_number, mask_name, mask_phone
 from app.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from app.extensions import db
@@ -70,6 +70,7 @@ def snapshot(volunteer: Volunteer) -> dict:
         "sensitive_consent": volunteer.sensitive_consent_at is not None,
         "offers_paused": volunteer.offers_paused,
         "monthly_hours_cap": volunteer.monthly_hours_cap,
+        "digest_opt_in": volunteer.digest_opt_in,
     }
 
 
@@ -78,6 +79,30 @@ def get_own(principal: Principal) -> Volunteer:
         raise NotFound("尚未注册为志愿者", code="not_registered")
     # The principal was read from this row in this transaction, and volunteer rows are never deleted.
     return db.session.get_one(Volunteer, principal.volunteer_id)
+
+
+#: Who may read a volunteer's whole phone number, said where staff read it (the console's 志愿者 page).
+UNMASK_RULE = (
+    "团委工作人员可以查看常住地在本人辖区内的志愿者的完整手机号，管理员可以查看全部；村团支部书记和其他辖区的"
+    "工作人员不能。每次查看都记入审计（记下谁、何时、查看了哪位志愿者，不记号码本身）。"
+)
+
+
+def unmask_phone(principal: Principal, volunteer_id: int) -> tuple[Volunteer, str]:
+    """A volunteer's whole phone number, for staff who must call them (UNMASK_RULE): staff whose own
+    region holds the volunteer's home (a secretary's village confers nothing here), and admins.
+
+    Non-staff: 403. A volunteer outside that region, withdrawn, or without a number: 404, as if
+    missing. The read is audited as "unmask" of the volunteer, naming the field, never the number.
+    """
+    require_role(principal, "staff")
+    volunteer = db.session.get(Volunteer, volunteer_id)
+    home = volunteer.home_region_code if volunteer is not None else None
+    in_scope = principal.is_admin or bool(principal.staff_region and home and covers(principal.staff_region, home))
+    if volunteer is None or not in_scope or volunteer.withdrawn_at is not None or not volunteer.phone:
+        raise NotFound("志愿者不存在", code="volunteer_not_found")
+    audit.record("unmask", "volunteer", volunteer.id, after={"field": "phone"}, region_code=home)
+    return volunteer, volunteer.phone
 
 
 def register(principal: Principal, data: VolunteerIn) -> Volunteer:
@@ -150,6 +175,8 @@ def update(principal: Principal, data: VolunteerPatch) -> Volunteer:
         _set_areas(volunteer, _required("areas", data.areas), now)
     if "monthly_hours_cap" in given:
         volunteer.monthly_hours_cap = data.monthly_hours_cap
+    if "digest_opt_in" in given:
+        volunteer.digest_opt_in = _required("digest_opt_in", data.digest_opt_in)
     if "offers_paused" in given:
         paused = _required("offers_paused", data.offers_paused)
         if paused and not volunteer.offers_paused:

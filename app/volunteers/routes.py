@@ -79,6 +79,7 @@ def profile(volunteer: Volunteer) -> dict:
         ),
         offers_paused=volunteer.offers_paused,
         monthly_hours_cap=volunteer.monthly_hours_cap,
+        digest_opt_in=volunteer.digest_opt_in,
         created_at=volunteer.created_at,
         updated_at=volunteer.updated_at,
     )

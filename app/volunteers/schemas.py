@@ -112,6 +112,7 @@ class VolunteerPatch(Schema):
     consent: ConsentIn | None = None
     offers_paused: bool | None = Field(None, description="暂停接收派单邀请（暂停时未答复的邀请一并撤回）")
     monthly_hours_cap: int | None = Field(None, ge=1, le=744, description="每月最多服务小时数；null 为不设上限")
+    digest_opt_in: bool | None = Field(None, description="每周一收到家乡所在县近两周缺人需求的汇总（仅站内信）")
 
 
 class ConsentOut(Out):
@@ -135,6 +136,7 @@ class VolunteerOut(Out):
     consent: ConsentOut
     offers_paused: bool = Field(False, description="是否暂停接收派单邀请")
     monthly_hours_cap: int | None = Field(None, description="每月最多服务小时数")
+    digest_opt_in: bool = Field(False, description="是否订阅每周需求汇总")
     created_at: LocalDateTime
     updated_at: LocalDateTime
 
