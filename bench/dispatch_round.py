@@ -53,6 +53,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.bulk import Raw, load  # noqa: E402
 from bench.dispatch_solver import bare, gini, greedy  # noqa: E402
 
 PROVINCE = "140000"
@@ -274,7 +275,7 @@ def build(args: argparse.Namespace) -> None:
     created = NOW - timedelta(days=400)
     withdrawn = NOW - timedelta(days=30)
     organiser = n + 1
-    _load(
+    load(
         "users",
         ("id", "openid", "is_admin", "created_at"),
         [(u, f"bench-{u}", False, created) for u in range(1, n + 2)],
@@ -289,11 +290,11 @@ def build(args: argparse.Namespace) -> None:
         a, s = int(cols["availability"][i]), int(cols["skills"][i])
         cap = int(cols["cap"][i])
         rows_v.append(
-            (i + 1, i + 1, "志愿者", str(homes[i]), _Raw(skills_json[s]), _Raw(avail_json[a]), "2026-11", created,
+            (i + 1, i + 1, "志愿者", str(homes[i]), Raw(skills_json[s]), Raw(avail_json[a]), "2026-11", created,
              created, created, withdrawn if cols["withdrawn"][i] else None, bool(cols["paused"][i]),
-             cap if cap > 0 else None, avail_mask[a], _Raw(keys_json[s]), int(cols["teams"][i]))
+             cap if cap > 0 else None, avail_mask[a], Raw(keys_json[s]), int(cols["teams"][i]))
         )  # fmt: skip
-    _load("volunteers", columns, rows_v)
+    load("volunteers", columns, rows_v)
     del rows_v
     area_names = list(AREA_INDEX)
     teams = [
@@ -302,7 +303,7 @@ def build(args: argparse.Namespace) -> None:
         for k in range(len(area_names))
         if int(cols["teams"][i]) >> k & 1
     ]
-    _load("team_memberships", ("volunteer_id", "area", "joined_at"), teams)
+    load("team_memberships", ("volunteer_id", "area", "joined_at"), teams)
     del teams
     rollups = [
         (
@@ -317,7 +318,7 @@ def build(args: argparse.Namespace) -> None:
         if cols["half_hours"][i] or cols["offers"][i] or cols["no_shows"][i]
     ]
     rollup_columns = ("volunteer_id", "half_hours_90d", "offers_90d", "declines_90d", "no_shows", "refreshed_at")
-    _load("dispatch_rollups", rollup_columns, rollups)
+    load("dispatch_rollups", rollup_columns, rollups)
     del rollups
 
     # Needs: more of them in deep-poverty counties and poor villages; posted over the last weeks, in id order.
@@ -340,7 +341,7 @@ def build(args: argparse.Namespace) -> None:
          organiser, posted[k], posted[k], organiser, posted[k])
         for k in range(count)
     ]  # fmt: skip
-    _load(
+    load(
         "activities",
         ("id", "type", "village_code", "title", "description", "area", "skills", "starts_at", "ends_at", "capacity",
          "taken", "held", "status", "created_by", "created_at", "updated_at", "reviewed_by", "reviewed_at"),
@@ -354,80 +355,6 @@ def build(args: argparse.Namespace) -> None:
 
 def _name(rng: np.random.Generator) -> str:
     return "".join(STEMS[int(k)] for k in rng.integers(0, len(STEMS), 2))
-
-
-class _Raw(str):
-    """JSON text already serialised (written as is by COPY; parsed back for a plain INSERT)."""
-
-
-def _load(table: str, columns: Sequence[str], rows: Sequence[Sequence]) -> None:
-    """COPY on PostgreSQL (foreign keys unchecked while loading: the rows are consistent); INSERTs elsewhere."""
-    from sqlalchemy import insert, text
-
-    from app.extensions import db
-
-    columns, rows = _with_defaults(table, columns, rows)
-    if db.engine.dialect.name != "postgresql":
-        target = db.metadata.tables[table]
-        for start in range(0, len(rows), 5000):
-            chunk = [
-                {c: (json.loads(v) if isinstance(v, _Raw) else v) for c, v in zip(columns, row, strict=True)}
-                for row in rows[start : start + 5000]
-            ]
-            db.session.execute(insert(target), chunk)
-        db.session.commit()
-        return
-    with db.engine.begin() as conn:
-        raw: Any = conn.connection.dbapi_connection  # psycopg's own connection: its cursor has copy()
-        assert raw is not None
-        with raw.cursor() as cursor:
-            cursor.execute("SET session_replication_role = replica")
-            with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-                for start in range(0, len(rows), 100_000):
-                    copy.write("".join(_line(row) for row in rows[start : start + 100_000]))
-            cursor.execute("SET session_replication_role = DEFAULT")
-            if "id" in columns:
-                cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), {len(rows) + 1})")
-        conn.execute(text(f"ANALYZE {table}"))
-
-
-def _with_defaults(table: str, columns: Sequence[str], rows: Sequence[Sequence]) -> tuple[Sequence[str], Sequence]:
-    """Required columns not named here (other rooms' additions) get the model's Python default."""
-    from app.extensions import db
-
-    missing = [
-        column
-        for column in db.metadata.tables[table].columns
-        if column.name not in columns and not column.nullable and column.server_default is None
-        and column.default is not None and not column.primary_key
-    ]  # fmt: skip
-    if not missing:
-        return columns, rows
-    extra = tuple(
-        column.default.arg(None) if callable(column.default.arg) else column.default.arg  # type: ignore[union-attr]
-        for column in missing
-    )
-    return (*columns, *(column.name for column in missing)), [(*row, *extra) for row in rows]
-
-
-def _line(row: Sequence) -> str:
-    return "\t".join(_cell(value) for value in row) + "\n"
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return "\\N"
-    if isinstance(value, _Raw):
-        return value.replace("\\", "\\\\")
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, bytes):
-        return "\\\\x" + value.hex()
-    if isinstance(value, list | dict):
-        return json.dumps(value, ensure_ascii=False).replace("\\", "\\\\")
-    if isinstance(value, bool):
-        return "t" if value else "f"
-    return str(value)
 
 
 def reset(app) -> None:

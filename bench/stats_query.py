@@ -23,7 +23,6 @@ is for the toy-sized run of the test suite (tests/stats/test_bench.py), not for 
 """
 
 import argparse
-import json
 import os
 import random
 import sys
@@ -34,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, insert, select, text
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -45,6 +44,7 @@ from app.extensions import db
 from app.regions import operations as regions
 from app.regions.models import Region
 from app.stats import queries
+from bench.bulk import load
 from config.catalog import AREAS
 
 AREA_CODES = list(AREAS)
@@ -144,7 +144,7 @@ def _moment(rng: random.Random, start: datetime, days: float) -> datetime:
 def _people_and_service(rng: random.Random, villages: list[str], counties: list[str], people: int, records: int):
     areas = list(AREAS)
     user = [(n, f"bench-{n}", False, datetime(2024, 1, 1, tzinfo=UTC)) for n in range(1, people + 2)]
-    _load("users", ("id", "openid", "is_admin", "created_at"), user)
+    load("users", ("id", "openid", "is_admin", "created_at"), user)
     organiser = people + 1
     volunteer_homes = [rng.choice(counties) if rng.random() < 0.1 else rng.choice(villages) for _ in range(people)]
     volunteers, teams = [], []
@@ -154,8 +154,8 @@ def _people_and_service(rng: random.Random, villages: list[str], counties: list[
         volunteers.append((n, n, "志愿者", home, "2026-11", created, created, created, withdrawn, "[]", "[]"))
         teams += [(n, area, created) for area in rng.sample(areas, rng.choice((1, 1, 2)))]
     columns = ("id", "user_id", "name", "home_region_code", "consent_version", "consented_at", "created_at")
-    _load("volunteers", (*columns, "updated_at", "withdrawn_at", "skills", "availability"), volunteers)
-    _load("team_memberships", ("volunteer_id", "area", "joined_at"), teams)
+    load("volunteers", (*columns, "updated_at", "withdrawn_at", "skills", "availability"), volunteers)
+    load("team_memberships", ("volunteer_id", "area", "joined_at"), teams)
     del volunteers, teams
     activities, seats = _activities(rng, villages, organiser, max(records // 13, 10))
     _records(rng, activities, seats, people, records)
@@ -209,75 +209,16 @@ def _records(rng: random.Random, activities: list[list], seats: list[int], peopl
         activity[11] = taken + rng.choice((0, 0, 1, 3))  # capacity: some full, some not
         activity[12] = taken
         activity[14] = "done" if activity[10] < NOW else ("filled" if taken >= activity[11] else "open")
-    _load("activities", ACTIVITY_COLUMNS, activities)
+    load("activities", ACTIVITY_COLUMNS, activities)
     signup_columns = ("id", "volunteer_id", "activity_id", "status", "source", "starts_at", "ends_at", "created_at")
-    _load("signups", (*signup_columns, "updated_at"), signups)
+    load("signups", (*signup_columns, "updated_at"), signups)
     del signups
-    _load(
+    load(
         "service_records",
         ("id", "signup_id", "volunteer_id", "activity_id", "status", "checked_in_at", "checked_out_at",
          "computed_minutes", "confirmed_minutes", "auto_closed", "created_at", "updated_at"),
         records,
     )  # fmt: skip
-
-
-def _load(table: str, columns: Sequence[str], rows: Sequence[Sequence]) -> None:
-    """COPY on PostgreSQL (foreign keys unchecked while loading: the rows are made consistent);
-    plain INSERTs elsewhere."""
-    if db.engine.dialect.name != "postgresql":
-        target = db.metadata.tables[table]
-        for start in range(0, len(rows), 5000):
-            db.session.execute(
-                insert(target), [dict(zip(columns, row, strict=True)) for row in rows[start : start + 5000]]
-            )
-        db.session.commit()
-        return
-    columns, rows = _with_defaults(table, columns, rows)
-    with db.engine.begin() as conn:
-        raw: Any = conn.connection.dbapi_connection
-        assert raw is not None
-        with raw.cursor() as cursor:
-            cursor.execute("SET session_replication_role = replica")
-            with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-                for start in range(0, len(rows), 100_000):
-                    copy.write("".join(_line(row) for row in rows[start : start + 100_000]))
-            cursor.execute("SET session_replication_role = DEFAULT")
-            if "id" in columns:
-                cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), {len(rows) + 1})")
-        conn.execute(text(f"ANALYZE {table}"))
-
-
-def _with_defaults(table: str, columns: Sequence[str], rows: Sequence[Sequence]) -> tuple[Sequence[str], Sequence]:
-    """Required columns the bench does not name (other rooms' additions) get the model's Python default."""
-    missing = [
-        column
-        for column in db.metadata.tables[table].columns
-        if column.name not in columns and not column.nullable and column.server_default is None
-        and column.default is not None and not column.primary_key
-    ]  # fmt: skip
-    if not missing:
-        return columns, rows
-    defaults: list[Any] = [column.default for column in missing]
-    extra = tuple(default.arg(None) if callable(default.arg) else default.arg for default in defaults)
-    return (*columns, *(column.name for column in missing)), [(*row, *extra) for row in rows]
-
-
-def _line(row: Sequence) -> str:
-    return "\t".join(_cell(value) for value in row) + "\n"
-
-
-def _cell(value) -> str:
-    if value is None:
-        return "\\N"
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, bytes):
-        return "\\\\x" + value.hex()
-    if isinstance(value, list | dict):
-        return json.dumps(value)
-    if isinstance(value, bool):
-        return "t" if value else "f"
-    return str(value)
 
 
 # --- the timings -------------------------------------------------------------------------------------
