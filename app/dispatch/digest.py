@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 
 from app.activities.models import Activity, Signup
 from app.core import clock
+from app.dispatch import offers
 from app.dispatch.models import Offer
 from app.extensions import db
 from app.notify import operations as notify
@@ -82,9 +83,7 @@ def _open_needs(now: datetime, *, days: int) -> dict[tuple[str, str], list[Liste
         )
         .join(Region, Region.code == Activity.village_code)
         .where(
-            Activity.type == "need",
-            Activity.status == "open",
-            Activity.taken + Activity.held < Activity.capacity,
+            *offers.short_of_seats(),
             Activity.starts_at > closes,
             Activity.starts_at <= now + timedelta(days=days),
         )

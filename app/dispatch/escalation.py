@@ -22,7 +22,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from app.accounts.models import StaffAccount, User
 from app.activities.models import Activity
 from app.core import audit, clock
-from app.dispatch import relay
+from app.dispatch import offers, relay
 from app.extensions import db
 from app.notify import operations as notify
 from app.regions.models import Region
@@ -76,9 +76,7 @@ def _escalate(conditions: list[ColumnElement[bool]], reason: str, now: datetime)
     cancellation): escalation never waits on a row, so it cannot deadlock with the dispatcher or a cancellation;
     a skipped one is escalated by the next run, if still short."""
     short = select(Activity.id).where(
-        Activity.type == "need",
-        Activity.status == "open",
-        Activity.taken + Activity.held < Activity.capacity,
+        *offers.short_of_seats(),
         Activity.escalated_at.is_(None),
         *conditions,
     )

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import case, insert, select, text, update
+from sqlalchemy import ColumnElement, case, insert, select, text, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.activities.models import Activity, Signup
@@ -52,6 +52,15 @@ def lock() -> None:
     transaction-scoped advisory lock on PostgreSQL (SQLite already lets one writer in at a time)."""
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": DISPATCH_LOCK})
+
+
+def short_of_seats() -> tuple[ColumnElement[bool], ...]:
+    """An open need with a free seat no offer holds: what rounds offer, escalation reports, the digest lists."""
+    return (
+        Activity.type == "need",
+        Activity.status == "open",
+        Activity.taken + Activity.held < Activity.capacity,
+    )
 
 
 def closes_at(activity: Activity) -> datetime:

@@ -67,8 +67,7 @@ def load_slots(prefix: str, now: datetime, *, activity_ids: Iterable[int] | None
     query = (
         select(Activity)
         .where(
-            Activity.type == "need",
-            Activity.status == "open",
+            *offers.short_of_seats(),
             Activity.starts_at > closes,
             # A relay post's occurrences are offered weeks ahead, so its coverage stays continuous.
             or_(
@@ -77,7 +76,6 @@ def load_slots(prefix: str, now: datetime, *, activity_ids: Iterable[int] | None
                 & (Activity.starts_at <= now + timedelta(weeks=config["DISPATCH_RELAY_WEEKS_AHEAD"])),
             ),
             Activity.village_code.like(prefix + "%"),
-            Activity.taken + Activity.held < Activity.capacity,
         )
         .order_by(Activity.starts_at, Activity.id)
     )
