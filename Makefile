@@ -7,7 +7,7 @@ PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
 export FLASK_APP := wsgi
 
-.PHONY: setup fonts chromium run test test-sqlite test-postgres lint format
+.PHONY: setup fonts chromium miniprogram-deps run test test-sqlite test-postgres lint format
 
 # Certificates embed Debian's DejaVu Sans and Droid Sans Fallback (Chinese) fonts.
 FONTS := /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf
@@ -19,7 +19,18 @@ $(VENV)/.installed: requirements.txt
 	$(PY) -m pip install -q -r requirements.txt
 	@touch $@
 
-setup: $(VENV)/.installed fonts chromium
+setup: $(VENV)/.installed fonts chromium miniprogram-deps
+
+# The mini-program's jest tests (tests/miniprogram runs them in test-sqlite): npm ci from the committed
+# lock file, only when node_modules is missing or older than the lock. Without npm they are skipped.
+MP := miniprogram
+miniprogram-deps:
+	@if command -v npm >/dev/null; then \
+	  if [ ! -d $(MP)/node_modules ] || [ $(MP)/package-lock.json -nt $(MP)/node_modules ]; then \
+	    echo "==> npm ci（小程序的单元测试和契约测试用 jest、miniprogram-simulate）"; \
+	    (cd $(MP) && npm ci --no-audit --no-fund) && touch $(MP)/node_modules; \
+	  fi; \
+	else echo "未安装 npm：小程序测试将跳过（安装 node 20 和 npm 后即可运行）"; fi
 
 fonts:
 	@for f in $(FONTS); do [ -f $$f ] || missing=1; done; \
@@ -58,7 +69,8 @@ run: setup
 	echo ""; echo "==> 服务已启动: http://127.0.0.1:$(PORT)/  (API: http://127.0.0.1:$(PORT)/api/v1/, 工作台: http://127.0.0.1:$(PORT)/console/, 按 Ctrl+C 停止)"; echo ""; \
 	$(VENV)/bin/gunicorn --workers 1 --threads 8 --bind 127.0.0.1:$(PORT) --access-logfile - wsgi:app
 
-# The whole suite, on SQLite and again on PostgreSQL with Redis.
+# The whole suite, on SQLite and again on PostgreSQL with Redis. The mini-program's tests start a backend
+# of their own (SQLite file, sandbox WeChat), so they run once, in test-sqlite.
 test: setup test-sqlite test-postgres
 
 test-sqlite: setup
@@ -67,7 +79,7 @@ test-sqlite: setup
 
 test-postgres: setup
 	@echo "==> tests on PostgreSQL + Redis"
-	TEST_DATABASE_URL=$(PG_TEST_URL) TEST_REDIS_URL=$(REDIS_TEST_URL) $(PY) -m pytest
+	TEST_DATABASE_URL=$(PG_TEST_URL) TEST_REDIS_URL=$(REDIS_TEST_URL) $(PY) -m pytest --ignore=tests/miniprogram
 
 lint: setup
 	$(VENV)/bin/ruff check .

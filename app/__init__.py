@@ -19,7 +19,8 @@ from app.accounts import operations as accounts_operations
 from app.accounts import routes as accounts_routes
 from app.activities import cli as activities_cli
 from app.activities import signups
-from app.attendance import certificates
+from app.assessment import routes as assessment_routes
+from app.attendance import certificates, rollup
 from app.attendance import cli as attendance_cli
 from app.attendance import operations as attendance_operations
 from app.attendance import routes as attendance_routes
@@ -32,10 +33,13 @@ from app.core.crypto import cipher
 from app.core.errors import register_error_handlers
 from app.dispatch import offers, rounds
 from app.dispatch import routes as dispatch_routes
+from app.exports import routes as exports_routes
 from app.extensions import db, limiter, migrate
 from app.home import routes as home_routes
 from app.needs import routes as needs_routes
 from app.notify import routes as notify_routes
+from app.programs import routes as programs_routes
+from app.recognition import routes as recognition_routes
 from app.regions import cli as regions_cli
 from app.regions import routes as regions_routes
 from app.reminders import routes as reminders_routes
@@ -150,7 +154,10 @@ def _init_extensions(app: OpenAPI) -> None:
     # Who confers roles, and who hears of a withdrawal: named here, so lower rooms import no higher one.
     auth.init_app(app, role_sources=(accounts_operations.ROLES, volunteers_operations.ROLES))
     volunteers_operations.init_app(
-        app, on_withdrawal=(certificates.forget, offers.revoke_withdrawn), on_pause=(offers.revoke_for_volunteer,)
+        app,
+        on_withdrawal=(certificates.forget, offers.revoke_withdrawn),
+        on_pause=(offers.revoke_for_volunteer,),
+        on_move=(rollup.rehome,),
     )
     signups.init_app(
         app,
@@ -177,6 +184,10 @@ def _register(app: OpenAPI) -> None:
         broadcasts_routes,
         dispatch_routes,
         stats_routes,
+        assessment_routes,
+        recognition_routes,
+        programs_routes,
+        exports_routes,
     ):
         app.register_api(module.api)
     app.register_api(attendance_routes.public)

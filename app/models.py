@@ -3,6 +3,7 @@ so the metadata Alembic compares never depends on which modules happened to be i
 
 from app.accounts import models as accounts
 from app.activities import models as activities
+from app.assessment import models as assessment
 from app.attendance import models as attendance
 from app.broadcasts import models as broadcasts
 from app.chatbot import models as chatbot
@@ -11,6 +12,8 @@ from app.core import audit, auth
 from app.core.db import db
 from app.dispatch import models as dispatch
 from app.notify import models as notify
+from app.programs import models as programs
+from app.recognition import models as recognition
 from app.regions import models as regions
 from app.scheduling import models as scheduling
 from app.volunteers import models as volunteers
@@ -23,6 +26,7 @@ MODULES = (
     regions,
     accounts,
     volunteers,
+    programs,
     activities,
     dispatch,
     attendance,
@@ -32,6 +36,8 @@ MODULES = (
     console,
     wechat,
     scheduling,
+    assessment,
+    recognition,
 )
 
 metadata = db.metadata

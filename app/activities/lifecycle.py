@@ -14,6 +14,7 @@ from app.core import audit, clock
 from app.core.access import Principal, require_organiser
 from app.core.errors import Conflict, Forbidden, InvalidInput
 from app.extensions import db
+from app.programs import operations as programs
 from app.regions import operations as regions
 from app.wechat.content import ensure_clean
 
@@ -35,6 +36,7 @@ class Draft:
     kind: str | None = None
     topic: str | None = None
     recurrence: str | None = None
+    program_id: int | None = None
 
 
 def create(principal: Principal, draft: Draft) -> Activity:
@@ -45,6 +47,7 @@ def create(principal: Principal, draft: Draft) -> Activity:
     draft.starts_at, draft.ends_at = draft.starts_at.replace(microsecond=0), draft.ends_at.replace(microsecond=0)
     _check_times(draft.starts_at, draft.ends_at)
     ensure_clean({"title": draft.title, "description": draft.description, "skills": "、".join(draft.skills or [])})
+    program_id = programs.usable(draft.program_id)
     now = clock.now()
     activity = Activity(
         type=draft.type,
@@ -60,6 +63,7 @@ def create(principal: Principal, draft: Draft) -> Activity:
         capacity=draft.capacity,
         taken=0,
         status=draft.status,
+        program_id=program_id,
         created_by=principal.user_id,
         created_at=now,
         updated_at=now,
@@ -94,6 +98,8 @@ def edit(principal: Principal, activity: Activity, changes: dict) -> Activity:
     if moved:
         _check_times(starts_at, ends_at)
     ensure_clean({k: v for k, v in changes.items() if k in ("title", "description")})
+    if changes.get("program_id") is not None and changes["program_id"] != activity.program_id:
+        programs.usable(changes["program_id"])
     capacity = changes.get("capacity", activity.capacity)
     if capacity < activity.taken + activity.held:
         raise InvalidInput(
@@ -103,6 +109,8 @@ def edit(principal: Principal, activity: Activity, changes: dict) -> Activity:
         setattr(activity, name, value)
     activity.updated_at = clock.now()
     db.session.flush()
+    if "program_id" in changes:
+        db.session.expire(activity, ["program"])  # read the newly named program's name again
     if moved:
         _move_signups(activity)
     if activity.capacity > before["capacity"]:

@@ -16,6 +16,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import Model, UTCDateTime
+from app.programs.models import Program
 from app.regions.models import Region
 from config.catalog import AREAS, SESSION_KINDS, SESSION_TOPICS
 
@@ -71,6 +72,12 @@ class Activity(Model):
         # Seats held by open dispatch offers count too: taken and held never pass capacity together.
         CheckConstraint("held >= 0 AND taken + held <= capacity", name="taken_held_within_capacity"),
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        CheckConstraint(
+            "villagers IS NULL OR (villagers >= 0 AND (poor_households IS NULL OR "
+            "poor_households BETWEEN 0 AND villagers))",
+            name="villagers_reached",
+        ),
+        CheckConstraint("poor_households IS NULL OR villagers IS NOT NULL", name="poor_households_with_villagers"),
         CheckConstraint(f"type <> 'need' OR ({_in('area', AREAS)})", name="need_area"),
         CheckConstraint(
             f"type <> 'session' OR ({_in('kind', SESSION_KINDS)} AND {_in('topic', SESSION_TOPICS)})",
@@ -126,9 +133,17 @@ class Activity(Model):
     relay: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     #: When staff were told it was still short of volunteers (app.dispatch.escalation): once per activity.
     escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The league program (项目) it belongs to, if any (app/programs).
+    program_id: Mapped[int | None] = mapped_column(ForeignKey("programs.id"))
+    #: Villagers who took part, and how many of them from registered poor households (建档立卡贫困户):
+    #: counts only, never who; entered by the organiser when confirming the records (app.attendance).
+    villagers: Mapped[int | None] = mapped_column(Integer)
+    poor_households: Mapped[int | None] = mapped_column(Integer)
 
     #: Loaded with the activity: notices and lists name the village.
     village: Mapped[Region] = relationship(lazy="joined", innerjoin=True)
+    #: And the program, by name (a short table).
+    program: Mapped[Program | None] = relationship(lazy="joined")
 
     @property
     def region_code(self) -> str:
@@ -148,6 +163,7 @@ class Activity(Model):
             "ends_at": self.ends_at,
             "capacity": self.capacity,
             "taken": self.taken,
+            "program_id": self.program_id,
         }
 
 

@@ -1,11 +1,11 @@
 """What needs and sessions share in their requests and responses."""
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 
 from app.activities.models import STATUSES
-from app.core.schemas import Id, LocalDateTime, MaskedPhone, Moment, Out, Params, Schema
+from app.core.schemas import MAX_ID, Id, LocalDateTime, MaskedPhone, Moment, Out, Params, Schema
 from app.regions.schemas import RegionCode
 
 Title = Annotated[str, Field(min_length=2, max_length=40, description="标题")]
@@ -15,6 +15,7 @@ Rule = Annotated[
     Field(min_length=8, max_length=200, description="RFC 5545 重复规则，如 FREQ=WEEKLY;BYDAY=TU;COUNT=12"),
 ]
 Reason = Annotated[str, Field(min_length=2, max_length=200)]
+ProgramId = Annotated[int, Field(gt=0, le=MAX_ID, description="所属项目（GET /programs 中在用的项目 id）")]
 Status = Literal[STATUSES]  # type: ignore[valid-type]
 
 
@@ -31,12 +32,15 @@ class ListQuery(Params):
 
 
 class PatchIn(Schema):
-    """A partial change: a field left out stays as it is; null is not a value any field can take."""
+    """A partial change: a field left out stays as it is; null is not a value any field can take,
+    except those in NULLABLE (where null clears the value)."""
+
+    NULLABLE: ClassVar[frozenset[str]] = frozenset()
 
     @field_validator("*", mode="before")
     @classmethod
-    def _not_null(cls, value):
-        if value is None:
+    def _not_null(cls, value, info: ValidationInfo):
+        if value is None and info.field_name not in cls.NULLABLE:
             raise ValueError("不能为空；不修改请不要提交此字段")
         return value
 
@@ -57,6 +61,10 @@ class ActivityOut(Out):
     taken: int
     status: str = Field(description="pending_review / open / filled / done / cancelled / rejected")
     series_id: int | None
+    program_id: int | None = Field(None, description="所属项目 id")
+    program_name: str | None = Field(None, description="所属项目名称")
+    villagers: int | None = Field(None, description="参与的村民人数（组织者确认记录时填写）")
+    poor_households: int | None = Field(None, description="其中建档立卡贫困户村民人数")
 
 
 class SignupOut(Out):

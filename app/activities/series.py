@@ -12,7 +12,7 @@ from app.core.errors import InvalidInput
 from app.extensions import db
 
 #: What a series copies from its first occurrence into every later one.
-SERIES_TEMPLATE = ("village_code", "title", "description", "area", "skills", "kind", "topic", "capacity")
+SERIES_TEMPLATE = ("village_code", "title", "description", "area", "skills", "kind", "topic", "capacity", "program_id")
 
 
 def start(principal: Principal, first: Activity, rule: str) -> Series:

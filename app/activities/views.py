@@ -5,8 +5,10 @@ from app.activities.schemas import Roster, RosterEntry, SignupOut
 
 
 def columns(activity: Activity) -> dict:
-    """Every column of the row, for a need's or session's response schema to pick from."""
-    return {c.key: getattr(activity, c.key) for c in Activity.__table__.columns}
+    """Every column of the row, for a need's or session's response schema to pick from (and the program's name)."""
+    row = {c.key: getattr(activity, c.key) for c in Activity.__table__.columns}
+    row["program_name"] = activity.program.name if activity.program is not None else None
+    return row
 
 
 def signup_out(signup: Signup, position: int | None) -> dict:

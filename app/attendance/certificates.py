@@ -42,6 +42,7 @@ def issue(principal: Principal) -> Certificate:
         volunteer_id=volunteer.id,
         name=volunteer.name,
         volunteer_no=volunteer.volunteer_no,
+        national_no=volunteer.national_no,
         minutes=minutes,
         records=_record_count(volunteer.id),
         content=_content(volunteer.id),
@@ -140,8 +141,11 @@ def render_pdf(certificate: Certificate, verify_url: str) -> bytes:
     pdf.cell(0, 14, "志愿服务证明", align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("latin", size=12)
     hours = f"{certificate.minutes / 60:g}"
+    numbers = f"志愿者编号 {certificate.volunteer_no}"
+    if certificate.national_no:
+        numbers += f"，志愿者统一编号 {certificate.national_no}"
     body = (
-        f"兹证明 {certificate.name}（志愿者编号 {certificate.volunteer_no}）参加志愿服务 "
+        f"兹证明 {certificate.name}（{numbers}）参加志愿服务 "
         f"{certificate.records} 次，经组织方确认的服务时长累计 {hours} 小时。"
         f"服务内容：{certificate.content or '志愿服务'}。"
     )

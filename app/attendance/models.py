@@ -103,6 +103,8 @@ class Certificate(Model):
     volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id"), index=True)
     name: Mapped[str] = mapped_column(String(32))
     volunteer_no: Mapped[str] = mapped_column(String(20))
+    #: 志愿者统一编号 (national system) as it was when issued; None when the volunteer had none.
+    national_no: Mapped[str | None] = mapped_column(String(32))
     minutes: Mapped[int] = mapped_column(Integer)
     records: Mapped[int] = mapped_column(Integer)
     #: A one-line summary of the service content (areas and kinds of activity).
@@ -110,3 +112,47 @@ class Certificate(Model):
     issuer: Mapped[str] = mapped_column(String(64))
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+#: The area of a service year's row that holds all of the volunteer's service, needs and sessions alike.
+ALL_AREAS = ""
+
+
+class ServiceYear(Model):
+    """One volunteer's confirmed service in one China calendar year, month by month: confirmed records
+    (rNN) and their confirmed minutes (mNN), for all of it (area "") and per area of the needs served.
+    The statistics read a year of a province from here (10⁶ rows) instead of from its records (5·10⁶);
+    app/attendance/rollup.py keeps it in step with every confirmation and correction, and keeps the
+    volunteer's home beside it so a province's figures need no join."""
+
+    __tablename__ = "service_years"
+    __table_args__ = (Index("ix_service_years_year_area_home", "year", "area", "home_region_code"),)
+
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    area: Mapped[str] = mapped_column(String(16), primary_key=True)
+    home_region_code: Mapped[str | None] = mapped_column(String(12))
+    r01: Mapped[int] = mapped_column(Integer, default=0)
+    r02: Mapped[int] = mapped_column(Integer, default=0)
+    r03: Mapped[int] = mapped_column(Integer, default=0)
+    r04: Mapped[int] = mapped_column(Integer, default=0)
+    r05: Mapped[int] = mapped_column(Integer, default=0)
+    r06: Mapped[int] = mapped_column(Integer, default=0)
+    r07: Mapped[int] = mapped_column(Integer, default=0)
+    r08: Mapped[int] = mapped_column(Integer, default=0)
+    r09: Mapped[int] = mapped_column(Integer, default=0)
+    r10: Mapped[int] = mapped_column(Integer, default=0)
+    r11: Mapped[int] = mapped_column(Integer, default=0)
+    r12: Mapped[int] = mapped_column(Integer, default=0)
+    m01: Mapped[int] = mapped_column(Integer, default=0)
+    m02: Mapped[int] = mapped_column(Integer, default=0)
+    m03: Mapped[int] = mapped_column(Integer, default=0)
+    m04: Mapped[int] = mapped_column(Integer, default=0)
+    m05: Mapped[int] = mapped_column(Integer, default=0)
+    m06: Mapped[int] = mapped_column(Integer, default=0)
+    m07: Mapped[int] = mapped_column(Integer, default=0)
+    m08: Mapped[int] = mapped_column(Integer, default=0)
+    m09: Mapped[int] = mapped_column(Integer, default=0)
+    m10: Mapped[int] = mapped_column(Integer, default=0)
+    m11: Mapped[int] = mapped_column(Integer, default=0)
+    m12: Mapped[int] = mapped_column(Integer, default=0)

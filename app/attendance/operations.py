@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import Secretary
 from app.activities.models import Activity, Signup
+from app.attendance import reach, rollup
 from app.attendance.codes import find_code, require_checkin_window
 from app.attendance.models import CheckinCode, CorrectionRequest, ServiceRecord
 from app.core import audit, clock
@@ -202,8 +203,17 @@ def records_of_activity(principal: Principal, activity: Activity) -> list[tuple[
     )
 
 
-def confirm(principal: Principal, record_id: int, *, hours: float | None, reason: str | None) -> ServiceRecord:
-    """The organiser certifies the record; hours count from here. Changing the computed time needs a reason."""
+def confirm(
+    principal: Principal,
+    record_id: int,
+    *,
+    hours: float | None,
+    reason: str | None,
+    villagers: int | None = None,
+    poor_households: int | None = None,
+) -> ServiceRecord:
+    """The organiser certifies the record; hours count from here. Changing the computed time needs a reason.
+    The villagers reached by the activity (counts only) may come with it (app.attendance.reach)."""
     record, activity = get_record(record_id, lock=True)
     _require_certifier(principal, record, activity)
     if record.status == "confirmed":
@@ -214,6 +224,8 @@ def confirm(principal: Principal, record_id: int, *, hours: float | None, reason
     if minutes != record.computed_minutes and not reason:
         raise InvalidInput(fields={"reason": "确认时长与签到签退计算的不同，请说明原因"})
     _certify(principal, record, activity, minutes, reason, action="confirm")
+    if villagers is not None:
+        reach.record_reach(activity, villagers, poor_households)
     return record
 
 
@@ -251,6 +263,7 @@ def _minutes(hours: float, activity: Activity) -> int:
 def _certify(principal, record, activity, minutes, reason, *, action: str) -> None:
     before = snapshot(record)
     now = clock.now()
+    was = record.confirmed_minutes if record.status == "confirmed" else None
     record.status, record.confirmed_minutes = "confirmed", minutes
     record.confirmed_by, record.confirmed_at, record.updated_at = principal.user_id, now, now
     record.correction_reason = reason
@@ -262,7 +275,17 @@ def _certify(principal, record, activity, minutes, reason, *, action: str) -> No
         after={**snapshot(record), "reason": reason},
         region_code=activity.village_code,
     )
-    user_id = db.session.scalars(select(Volunteer.user_id).where(Volunteer.id == record.volunteer_id)).one()
+    user_id, home = db.session.execute(
+        select(Volunteer.user_id, Volunteer.home_region_code).where(Volunteer.id == record.volunteer_id)
+    ).one()
+    rollup.add(
+        record.volunteer_id,
+        home,
+        activity,
+        record.checked_in_at,
+        records=0 if was is not None else 1,
+        minutes=minutes - (was or 0),
+    )
     verb = "已确认" if action == "confirm" else "已更正"
     notify.tell(
         user_id,
@@ -319,6 +342,9 @@ class Summary:
     confirmed_minutes: int
     stars: int
     next_star_hours: int | None
+    volunteer_no: str | None = None
+    #: 志愿者统一编号 (national system), when staff recorded one; never the ID number.
+    national_no: str | None = None
 
 
 def my_records(principal: Principal) -> Summary:
@@ -335,7 +361,10 @@ def my_records(principal: Principal) -> Summary:
     ]
     minutes = confirmed_minutes(principal.volunteer_id)
     stars, next_at = star_level(minutes / 60)
-    return Summary(rows, minutes, stars, next_at)
+    numbers = db.session.execute(
+        select(Volunteer.volunteer_no, Volunteer.national_no).where(Volunteer.id == principal.volunteer_id)
+    ).one()
+    return Summary(rows, minutes, stars, next_at, numbers.volunteer_no, numbers.national_no)
 
 
 def confirmed_minutes(volunteer_id: int) -> int:

@@ -98,8 +98,15 @@ def activity_records(query: ActivityQuery):
 )
 @login_required("secretary", "staff")
 def confirm(path: RecordPath, body: ConfirmIn):
-    """组织者确认记录（谁组织谁记录、谁记录谁证明）；确认后时长计入累计。"""
-    record = attendance.confirm(require_principal(), path.id, hours=body.hours, reason=body.reason)
+    """组织者确认记录（谁组织谁记录、谁记录谁证明）；确认后时长计入累计。可同时填写这项活动参与的村民人数（只记人数）。"""
+    record = attendance.confirm(
+        require_principal(),
+        path.id,
+        hours=body.hours,
+        reason=body.reason,
+        villagers=body.villagers,
+        poor_households=body.poor_households,
+    )
     return views.record_out(record, *attendance.get_record(record.id)[1:])
 
 

@@ -1,5 +1,6 @@
-from pydantic import Field
+from pydantic import Field, ValidationInfo, field_validator
 
+from app.attendance.reach import MAX_VILLAGERS
 from app.core.schemas import Id, LocalDateTime, Out, Params, Schema
 
 
@@ -55,6 +56,27 @@ class CheckinCodeOut(Out):
 class ConfirmIn(Schema):
     hours: float | None = Field(None, ge=0, le=24, description="确认的服务时长；不填则按签到签退计算")
     reason: str | None = Field(None, min_length=2, max_length=200, description="时长与计算值不同时必填")
+    villagers: int | None = Field(
+        None,
+        ge=0,
+        le=MAX_VILLAGERS,
+        description="这项需求或活动参与的村民人数（只记人数，不记身份）；以最后一次填写为准",
+    )
+    poor_households: int | None = Field(
+        None, ge=0, le=MAX_VILLAGERS, description="其中建档立卡贫困户村民人数（须同时填写 villagers，且不超过它）"
+    )
+
+    @field_validator("poor_households")
+    @classmethod
+    def _poor_within_villagers(cls, poor: int | None, info: ValidationInfo):
+        if poor is None or "villagers" not in info.data:  # a bad villagers count is reported on its own
+            return poor
+        villagers = info.data["villagers"]
+        if villagers is None:
+            raise ValueError("填写贫困户村民人数时须同时填写参与村民人数（villagers）")
+        if poor > villagers:
+            raise ValueError("贫困户村民人数不能超过参与村民人数")
+        return poor
 
 
 class CorrectIn(Schema):
@@ -76,10 +98,14 @@ class ActivityBrief(Out):
     kind: str | None
     starts_at: LocalDateTime
     ends_at: LocalDateTime
+    program_name: str | None = Field(None, description="所属项目")
+    villagers: int | None = Field(None, description="参与的村民人数")
+    poor_households: int | None = Field(None, description="其中建档立卡贫困户村民人数")
 
 
 class VolunteerBrief(Out):
     volunteer_no: str | None
+    national_no: str | None = Field(None, description="志愿者统一编号（全国志愿服务信息系统）")
     name: str
 
 
@@ -106,6 +132,8 @@ class RecordList(Out):
 
 class MyRecords(Out):
     items: list[RecordOut]
+    volunteer_no: str | None = Field(None, description="本平台志愿者编号")
+    national_no: str | None = Field(None, description="志愿者统一编号（全国志愿服务信息系统）；未登记时为 null")
     total_hours: float = Field(description="已确认的累计服务时长")
     star_level: int = Field(description="星级（0–5）")
     next_star_hours: float | None = Field(description="下一星级所需累计时长；已达最高星级时为 null")
@@ -123,6 +151,7 @@ class CertificateOut(Out):
     verify_code: str
     name: str
     volunteer_no: str
+    national_no: str | None = Field(None, description="志愿者统一编号（全国志愿服务信息系统）")
     hours: float
     records: int
     content: str

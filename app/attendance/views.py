@@ -35,6 +35,9 @@ def record_out(record: ServiceRecord, activity: Activity, volunteer: Volunteer |
         kind=activity.kind,
         starts_at=activity.starts_at,
         ends_at=activity.ends_at,
+        program_name=activity.program.name if activity.program is not None else None,
+        villagers=activity.villagers,
+        poor_households=activity.poor_households,
     )
     return RecordOut(
         id=record.id,
@@ -50,7 +53,11 @@ def record_out(record: ServiceRecord, activity: Activity, volunteer: Volunteer |
         review_note=record.review_note,
         confirmed_at=record.confirmed_at,
         correction_reason=record.correction_reason,
-        volunteer=VolunteerBrief(volunteer_no=volunteer.volunteer_no, name=volunteer.name) if volunteer else None,
+        volunteer=VolunteerBrief(
+            volunteer_no=volunteer.volunteer_no, national_no=volunteer.national_no, name=volunteer.name
+        )
+        if volunteer
+        else None,
     ).model_dump(mode="json")
 
 
@@ -60,6 +67,8 @@ def my_records_out(summary: Summary) -> dict:
         total_hours=summary.confirmed_minutes / 60,
         star_level=summary.stars,
         next_star_hours=summary.next_star_hours,
+        volunteer_no=summary.volunteer_no,
+        national_no=summary.national_no,
     ).model_dump(mode="json")
 
 
@@ -79,6 +88,7 @@ def certificate_out(certificate: Certificate) -> dict:
         verify_code=certificate.verify_code,
         name=certificate.name,
         volunteer_no=certificate.volunteer_no,
+        national_no=certificate.national_no,
         hours=certificate.minutes / 60,
         records=certificate.records,
         content=certificate.content,

@@ -81,3 +81,16 @@ class StaffForm(FlaskForm):
     region = StringField("区划", validators=[DataRequired("请选择区划"), Length(max=12)])
     password = PasswordField("初始密码", validators=[DataRequired("请填写初始密码"), Length(max=256)])
     totp = BooleanField("开启两步验证（动态验证码）")
+
+
+class ProgramForm(FlaskForm):
+    """What POST /programs takes; programs.schemas.ProgramIn judges it."""
+
+    name = StringField("项目名称", validators=[DataRequired("请填写项目名称"), Length(max=40)])
+    description = StringField("说明", validators=[Optional(), Length(max=200)])
+
+
+class NationalNoForm(FlaskForm):
+    """志愿者统一编号: volunteers.schemas.NationalNoIn judges it; empty clears it."""
+
+    national_no = StringField("志愿者统一编号", validators=[Optional(), Length(max=40)])

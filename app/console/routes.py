@@ -3,10 +3,36 @@
 from flask import Flask
 
 from app.console import blueprint
-from app.console.pages import accounts, broadcasts, dispatch, entry, overview, records, review, sessions
+from app.console.pages import (
+    accounts,
+    assessment,
+    broadcasts,
+    dispatch,
+    entry,
+    exports,
+    nominations,
+    overview,
+    programs,
+    records,
+    review,
+    sessions,
+)
 
 #: Imported for their views, which they register on the blueprint.
-PAGES = (entry, overview, review, sessions, records, broadcasts, dispatch, accounts)
+PAGES = (
+    entry,
+    overview,
+    review,
+    sessions,
+    records,
+    broadcasts,
+    dispatch,
+    accounts,
+    assessment,
+    nominations,
+    programs,
+    exports,
+)
 
 
 def init_app(app: Flask) -> None:

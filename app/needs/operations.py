@@ -28,6 +28,7 @@ def post(principal: Principal, data: NeedIn) -> Activity:
         area=data.area,
         skills=data.skills,
         recurrence=data.recurrence,
+        program_id=data.program_id,
     )
     need = lifecycle.create(principal, draft)
     if data.relay:

@@ -1,6 +1,6 @@
 from pydantic import Field, ValidationInfo, field_validator
 
-from app.activities.schemas import ActivityOut, Description, ListQuery, PatchIn, Reason, Rule, Title
+from app.activities.schemas import ActivityOut, Description, ListQuery, PatchIn, ProgramId, Reason, Rule, Title
 from app.core.schemas import Id, LocalDateTime, Moment, Out, Params, Schema
 from app.regions.schemas import RegionCode
 from app.volunteers.schemas import AreaCode, Skills
@@ -16,6 +16,7 @@ class NeedIn(Schema):
     slots: int = Field(ge=1, le=200, description="需要的志愿者人数")
     skills: Skills = []
     recurrence: Rule | None = None
+    program_id: ProgramId | None = None
     relay: bool = Field(
         False,
         validate_default=True,
@@ -49,6 +50,9 @@ class NeedPatch(PatchIn):
     starts_at: Moment | None = None
     ends_at: Moment | None = None
     slots: int | None = Field(None, ge=1, le=200)
+    program_id: ProgramId | None = Field(None, description="所属项目；null 为不再归属任何项目")
+
+    NULLABLE = frozenset({"program_id"})
 
 
 class NeedQuery(ListQuery):

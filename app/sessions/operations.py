@@ -24,6 +24,7 @@ def schedule(principal: Principal, data: SessionIn) -> tuple[Activity, int, int]
         kind=data.kind,
         topic=data.topic,
         recurrence=data.recurrence,
+        program_id=data.program_id,
     )
     session = lifecycle.create(principal, draft)
     if session.series_id is None:

@@ -2,7 +2,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
 
-from app.activities.schemas import ActivityOut, Description, ListQuery, PatchIn, Rule, Title
+from app.activities.schemas import ActivityOut, Description, ListQuery, PatchIn, ProgramId, Rule, Title
 from app.core.schemas import Moment, Out, Schema
 from app.regions.schemas import RegionCode
 from config.catalog import SESSION_KINDS, SESSION_TOPICS
@@ -27,6 +27,7 @@ class SessionIn(Schema):
     ends_at: Moment
     capacity: int = Field(ge=1, le=1000, description="座位数")
     recurrence: Rule | None = None
+    program_id: ProgramId | None = None
 
 
 class SessionPatch(PatchIn):
@@ -35,6 +36,9 @@ class SessionPatch(PatchIn):
     starts_at: Moment | None = None
     ends_at: Moment | None = None
     capacity: int | None = Field(None, ge=1, le=1000)
+    program_id: ProgramId | None = Field(None, description="所属项目；null 为不再归属任何项目")
+
+    NULLABLE = frozenset({"program_id"})
 
 
 class SessionQuery(ListQuery):

@@ -51,7 +51,7 @@ hand-written floor of the same totals. The province is not yet within 1 s: count
 active volunteers over a year of records is the cost, and needs a rollup maintained with the records.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -59,7 +59,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select, text
 
 from app.activities.models import Activity
-from app.attendance.models import ServiceRecord
+from app.attendance import rollup
+from app.attendance.models import ALL_AREAS, ServiceRecord, ServiceYear
 from app.core import clock
 from app.core.access import LEVEL_PREFIX, Principal, covers, require_role, scope_prefix
 from app.core.clock import SERVICE_ZONE
@@ -262,8 +263,11 @@ def _fold(
 
 def _rows(prefix: str, width: int, span: Period, now: datetime) -> Iterable[tuple[str, str | None, dict[str, Any]]]:
     """(group key, area or None, figures) from every query; the key is the code cut to `width`."""
-    for query in (_volunteers, _service, _area_service, _needs, _sessions, _attendees, _area_teams):
-        for row in db.session.execute(query(prefix, width, span, now)):
+    for make in (_volunteers, _service, _edge_service, _needs, _sessions, _attendees, _area_teams):
+        query = make(prefix, width, span, now)
+        if query is None:
+            continue
+        for row in db.session.execute(query):
             values = row._asdict()
             key, area = values.pop("key", None), values.pop("area", None)
             yield (key or ""), area, values
@@ -294,83 +298,195 @@ def _volunteers(prefix: str, width: int, span: Period, now: datetime):
     )
 
 
-def _window(span: Period) -> ColumnElement[bool]:
-    """Confirmed records checked in from the earliest of the figures' starts to the end."""
-    earliest = min(span.starts_at, span.year_starts_at)
-    return and_(
-        ServiceRecord.status == "confirmed",
-        ServiceRecord.checked_in_at >= earliest,
-        ServiceRecord.checked_in_at < span.ends_at,
+# --- service: whole months from service_years, the days at the edges from the records -------------
+
+
+@dataclass(frozen=True)
+class Cut:
+    """A window of China dates (both ends included) cut into the whole calendar months inside it,
+    summed from `service_years`, and the days at its edges, summed from the records themselves."""
+
+    months: tuple[tuple[int, int], ...]
+    days: tuple[tuple[date, date], ...]
+
+    @property
+    def years(self) -> set[int]:
+        return {year for year, _ in self.months}
+
+
+def cut(first: date, last: date) -> Cut:
+    months: list[tuple[int, int]] = []
+    days: list[tuple[date, date]] = []
+    month = first.replace(day=1)
+    while month <= last:
+        following = (month + timedelta(days=32)).replace(day=1)
+        lo, hi = max(first, month), min(last, following - timedelta(days=1))
+        if lo == month and hi == following - timedelta(days=1):
+            months.append((month.year, month.month))
+        else:
+            days.append((lo, hi))
+        month = following
+    return Cut(tuple(months), tuple(days))
+
+
+@dataclass(frozen=True)
+class Windows:
+    """The three windows the service figures count over: the period, the month of `to` and its year."""
+
+    period: Cut
+    month: Cut
+    year: Cut
+
+    @classmethod
+    def of(cls, span: Period) -> "Windows":
+        return cls(
+            cut(span.start, span.end),
+            cut(span.end.replace(day=1), span.end),
+            cut(span.end.replace(month=1, day=1), span.end),
+        )
+
+    @property
+    def years(self) -> set[int]:
+        return self.period.years | self.year.years
+
+    @property
+    def edge_days(self) -> list[tuple[date, date]]:
+        return sorted(set(self.period.days + self.month.days + self.year.days))
+
+
+def _over(window: Cut, column: Callable[[int], ColumnElement[int]]) -> ColumnElement[int]:
+    """The sum of a service year's month columns (`column(month)`) that `window` holds whole."""
+    by_year: dict[int, list[int]] = {}
+    for year, month in window.months:
+        by_year.setdefault(year, []).append(month)
+    if not by_year:
+        return literal(0)
+    branches = [
+        (ServiceYear.year == year, sum_of([column(month) for month in months])) for year, months in by_year.items()
+    ]
+    return case(*branches, else_=0)
+
+
+def sum_of(columns: list[ColumnElement[int]]) -> ColumnElement[int]:
+    total = columns[0]
+    for column in columns[1:]:
+        total = total + column
+    return total
+
+
+def _served(window: Cut) -> ColumnElement[bool]:
+    return _over(window, rollup.records_column) > 0
+
+
+def _rolled_up(windows: Windows, prefix: str):
+    """Active volunteers and hours from the whole months of service_years: per home region from the
+    rows for all service, per area from the area rows. A row is one volunteer and year (and area), so
+    a period within one year counts rows; a longer one counts distinct volunteers."""
+    served = _served(windows.period)
+    active: ColumnElement[Any]
+    if len(windows.period.years) <= 1:
+        active = func.sum(case((served, 1), else_=0))
+    else:
+        active = func.count(func.distinct(case((served, ServiceYear.volunteer_id))))
+    figures = (
+        active.label("active_volunteers"),
+        func.sum(_over(windows.period, rollup.minutes_column)).label("minutes"),
+        func.sum(_over(windows.month, rollup.minutes_column)).label("minutes_month"),
+        func.sum(_over(windows.year, rollup.minutes_column)).label("minutes_year"),
     )
+    return figures, and_(ServiceYear.year.in_(sorted(windows.years)), _in_scope(ServiceYear.home_region_code, prefix))
 
 
-def _minutes_since(start: datetime) -> Any:
-    return func.sum(case((ServiceRecord.checked_in_at >= start, ServiceRecord.confirmed_minutes), else_=0))
+def _service(prefix: str, width: int, span: Period, now: datetime):
+    windows = Windows.of(span)
+    if not windows.years:
+        return None
+    figures, rows = _rolled_up(windows, prefix)
+    key = _cut(ServiceYear.home_region_code, width).label("key")
+    by_region = (
+        select(key, literal(None).label("area"), *figures).where(ServiceYear.area == ALL_AREAS, rows).group_by(key)
+    )
+    by_area = (
+        select(literal(None).label("key"), ServiceYear.area.label("area"), *figures)
+        .where(ServiceYear.area != ALL_AREAS, rows)
+        .group_by(ServiceYear.area)
+    )
+    return by_region.union_all(by_area)
 
 
 def _of_scope(prefix: str) -> ColumnElement[bool]:
-    """Records of the scope's volunteers. A province reads nearly every record, and aggregating them
-    before joining the volunteers is cheaper; a city's or county's volunteers are best looked up first."""
+    """Records of the scope's volunteers. A province reads every volunteer's, so filtering by the
+    join is cheaper; a city's or county's volunteers are best looked up first."""
     if len(prefix) <= LEVEL_PREFIX["province"]:
         return literal(True)
     return ServiceRecord.volunteer_id.in_(select(Volunteer.id).where(_in_scope(Volunteer.home_region_code, prefix)))
 
 
-def _service_sums(span: Period) -> tuple[Any, ...]:
-    return (
-        func.sum(case((ServiceRecord.checked_in_at >= span.starts_at, 1), else_=0)).label("records"),
-        _minutes_since(span.starts_at).label("minutes"),
-        _minutes_since(span.month_starts_at).label("minutes_month"),
-        _minutes_since(span.year_starts_at).label("minutes_year"),
+def _edge_service(prefix: str, width: int, span: Period, now: datetime):
+    """What whole months leave out, from the records of the days at the windows' edges (the default
+    period, 1 January to today, has only today's): their hours, and the volunteers active only on
+    those days, not already counted from a whole month; per home region and per area of the need."""
+    windows = Windows.of(span)
+    edges = windows.edge_days
+    if not edges:
+        return None
+
+    def within(ranges: Iterable[tuple[date, date]]) -> ColumnElement[bool]:
+        moment = ServiceRecord.checked_in_at
+        return or_(
+            literal(False),
+            *(and_(moment >= _midnight(lo), moment < _midnight(hi + timedelta(days=1))) for lo, hi in ranges),
+        )
+
+    def minutes(window: Cut) -> Any:
+        return func.sum(case((within(window.days), ServiceRecord.confirmed_minutes), else_=0))
+
+    def per_volunteer(area: Any):
+        return (
+            select(
+                ServiceRecord.volunteer_id,
+                area.label("area"),
+                func.sum(case((within(windows.period.days), 1), else_=0)).label("records"),
+                minutes(windows.period).label("minutes"),
+                minutes(windows.month).label("minutes_month"),
+                minutes(windows.year).label("minutes_year"),
+            )
+            .where(ServiceRecord.status == "confirmed", within(edges), _of_scope(prefix))
+            .group_by(ServiceRecord.volunteer_id, area)
+        )
+
+    everything = per_volunteer(literal(ALL_AREAS))
+    by_need_area = (
+        per_volunteer(Activity.area)
+        .join(Activity, Activity.id == ServiceRecord.activity_id)
+        .where(Activity.type == "need", Activity.area.is_not(None))
     )
-
-
-def _totals_of(rows: Any) -> tuple[Any, ...]:
-    return (
-        func.sum(case((rows.c.records > 0, 1), else_=0)).label("active_volunteers"),
+    rows = everything.union_all(by_need_area).subquery()
+    counted = (
+        select(ServiceYear.volunteer_id)
+        .where(
+            ServiceYear.volunteer_id == rows.c.volunteer_id,
+            ServiceYear.area == rows.c.area,
+            ServiceYear.year.in_(sorted(windows.period.years) or [0]),
+            _served(windows.period),
+        )
+        .exists()
+    )
+    figures = (
+        func.sum(case((and_(rows.c.records > 0, ~counted), 1), else_=0)).label("active_volunteers"),
         func.sum(rows.c.minutes).label("minutes"),
         func.sum(rows.c.minutes_month).label("minutes_month"),
         func.sum(rows.c.minutes_year).label("minutes_year"),
     )
-
-
-def _service(prefix: str, width: int, span: Period, now: datetime):
-    """Per volunteer first, then per home region: active volunteers and hours."""
-    per_volunteer = (
-        select(ServiceRecord.volunteer_id, *_service_sums(span))
-        .where(_window(span), _of_scope(prefix))
-        .group_by(ServiceRecord.volunteer_id)
-        .subquery()
-    )
     key = _cut(Volunteer.home_region_code, width).label("key")
-    return (
-        select(key, *_totals_of(per_volunteer))
-        .join(Volunteer, Volunteer.id == per_volunteer.c.volunteer_id)
-        .where(_in_scope(Volunteer.home_region_code, prefix))
-        .group_by(key)
+    scoped = and_(Volunteer.id == rows.c.volunteer_id, _in_scope(Volunteer.home_region_code, prefix))
+    by_region = select(key, literal(None).label("area"), *figures).where(scoped, rows.c.area == ALL_AREAS).group_by(key)
+    by_area = (
+        select(literal(None).label("key"), rows.c.area, *figures)
+        .where(scoped, rows.c.area != ALL_AREAS)
+        .group_by(rows.c.area)
     )
-
-
-def _area_service(prefix: str, width: int, span: Period, now: datetime):
-    """Confirmed records of needs, per area of the need: active volunteers and hours."""
-    in_period = ServiceRecord.checked_in_at >= span.starts_at
-    query = (
-        select(
-            Activity.area.label("area"),
-            func.count(func.distinct(case((in_period, ServiceRecord.volunteer_id)))).label("active_volunteers"),
-            _minutes_since(span.starts_at).label("minutes"),
-            _minutes_since(span.month_starts_at).label("minutes_month"),
-            _minutes_since(span.year_starts_at).label("minutes_year"),
-        )
-        .join(Activity, Activity.id == ServiceRecord.activity_id)
-        .where(_window(span), Activity.type == "need", _of_scope(prefix))
-        .group_by(Activity.area)
-    )
-    if len(prefix) <= LEVEL_PREFIX["province"]:  # _of_scope left the home out: check it here
-        query = query.join(Volunteer, Volunteer.id == ServiceRecord.volunteer_id).where(
-            _in_scope(Volunteer.home_region_code, prefix)
-        )
-    return query
+    return by_region.union_all(by_area)
 
 
 def _posted(span: Period, prefix: str) -> ColumnElement[bool]:

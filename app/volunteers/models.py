@@ -23,6 +23,10 @@ class Volunteer(Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=True)
     #: The public volunteer number printed on records and certificates.
     volunteer_no: Mapped[str | None] = mapped_column(String(20), unique=True)
+    #: 志愿者统一编号: the number the national volunteer information system (全国志愿服务信息系统) gave
+    #: them, entered by staff (app.volunteers.numbers); printed on records and certificates beside ours,
+    #: never the ID number.
+    national_no: Mapped[str | None] = mapped_column(String(32), unique=True)
     #: Real name; replaced by a placeholder on withdrawal.
     name: Mapped[str] = mapped_column(String(32))
     #: Mainland mobile number, encrypted; None after withdrawal.
@@ -52,6 +56,8 @@ class Volunteer(Model):
     monthly_hours_cap: Mapped[int | None] = mapped_column(Integer)
     #: The volunteer asked for the weekly digest of open needs near home (app.dispatch.digest).
     digest_opt_in: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: The volunteer agreed to appear, by display name, in the public hours rankings (app.recognition.rankings).
+    listed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     #: Derived, kept by the validators below for the dispatcher's bulk read: the availability as seven day
     #: masks (app.volunteers.availability.mask_bytes) and the skills as sorted normalised keys.
     availability_mask: Mapped[bytes] = mapped_column(LargeBinary(56), default=EMPTY_MASK)

@@ -45,12 +45,22 @@ def init_app(
     *,
     on_withdrawal: Iterable[Callable[[int], object]],
     on_pause: Iterable[Callable[[int], object]] = (),
+    on_move: Iterable[Callable[[int, str | None], object]] = (),
 ) -> None:
-    """What higher rooms do when a volunteer withdraws (attendance voids the certificates) or pauses
-    offers (dispatch revokes the open ones), named by the factory so volunteers never imports them;
-    each gets the volunteer's id, in the same transaction."""
+    """What higher rooms do when a volunteer withdraws (attendance voids the certificates), pauses
+    offers (dispatch revokes the open ones) or moves home (attendance's statistics rollup follows),
+    named by the factory so volunteers never imports them; each gets the volunteer's id (and the new
+    home), in the same transaction."""
     app.extensions["volunteers.on_withdrawal"] = tuple(on_withdrawal)
     app.extensions["volunteers.on_pause"] = tuple(on_pause)
+    app.extensions["volunteers.on_move"] = tuple(on_move)
+
+
+def _move(volunteer: Volunteer, home: str | None) -> None:
+    if home != volunteer.home_region_code:
+        volunteer.home_region_code = home
+        for hook in current_app.extensions.get("volunteers.on_move", ()):
+            hook(volunteer.id, home)
 
 
 def snapshot(volunteer: Volunteer) -> dict:
@@ -71,6 +81,7 @@ def snapshot(volunteer: Volunteer) -> dict:
         "offers_paused": volunteer.offers_paused,
         "monthly_hours_cap": volunteer.monthly_hours_cap,
         "digest_opt_in": volunteer.digest_opt_in,
+        "listed": volunteer.listed,
     }
 
 
@@ -168,7 +179,7 @@ def update(principal: Principal, data: VolunteerPatch) -> Volunteer:
     if "home_region" in given:
         home_region = _required("home_region", data.home_region)
         regions.ensure_exists(home_region, field_name="home_region", levels=HOME_LEVELS)
-        volunteer.home_region_code = home_region
+        _move(volunteer, home_region)
     if "availability" in given:
         volunteer.availability = [slot.model_dump(mode="json") for slot in data.availability or []]
     if "areas" in given:
@@ -177,6 +188,8 @@ def update(principal: Principal, data: VolunteerPatch) -> Volunteer:
         volunteer.monthly_hours_cap = data.monthly_hours_cap
     if "digest_opt_in" in given:
         volunteer.digest_opt_in = _required("digest_opt_in", data.digest_opt_in)
+    if "listed" in given:
+        volunteer.listed = _required("listed", data.listed)
     if "offers_paused" in given:
         paused = _required("offers_paused", data.offers_paused)
         if paused and not volunteer.offers_paused:
@@ -204,7 +217,7 @@ def withdraw(principal: Principal) -> None:
     _set_id_number(volunteer, None)
     volunteer.gender = volunteer.birth_year = None
     volunteer.skills, volunteer.availability, volunteer.teams = [], [], []
-    volunteer.home_region_code = county
+    _move(volunteer, county)
     volunteer.sensitive_consent_at = None
     volunteer.withdrawn_at = volunteer.updated_at = now
     user.openid = user.session_key = None

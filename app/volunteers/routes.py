@@ -5,7 +5,7 @@ from flask_openapi3 import APIBlueprint, Tag
 from app.core.auth import current_principal, login_required, require_principal
 from app.core.schemas import BLUEPRINT_RESPONSES, ErrorOut
 from app.extensions import limiter
-from app.volunteers import operations
+from app.volunteers import numbers, operations
 from app.volunteers.models import Volunteer
 from app.volunteers.schemas import (
     AreaList,
@@ -13,10 +13,13 @@ from app.volunteers.schemas import (
     AreaPath,
     ConsentOut,
     MembershipOut,
+    NationalNoIn,
+    NationalNoOut,
     PolicyOut,
     VolunteerIn,
     VolunteerOut,
     VolunteerPatch,
+    VolunteerPath,
 )
 from config.catalog import AREA_DESCRIPTIONS, AREAS, PRIVACY_POLICY_VERSION
 
@@ -63,6 +66,7 @@ def profile(volunteer: Volunteer) -> dict:
     out = VolunteerOut(
         id=volunteer.id,
         volunteer_no=volunteer.volunteer_no,
+        national_no=volunteer.national_no,
         name=volunteer.name,
         phone=volunteer.phone,
         id_number=volunteer.id_number,
@@ -80,6 +84,7 @@ def profile(volunteer: Volunteer) -> dict:
         offers_paused=volunteer.offers_paused,
         monthly_hours_cap=volunteer.monthly_hours_cap,
         digest_opt_in=volunteer.digest_opt_in,
+        listed=volunteer.listed,
         created_at=volunteer.created_at,
         updated_at=volunteer.updated_at,
     )
@@ -144,3 +149,15 @@ def join_team(path: AreaPath):
 def leave_team(path: AreaPath):
     operations.leave_team(require_principal(), path.area)
     return "", 204
+
+
+@api.put(
+    "/volunteers/<int:id>/national-no",
+    responses={200: NationalNoOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    security=BEARER,
+)
+@login_required("staff")
+def set_national_no(path: VolunteerPath, body: NationalNoIn):
+    """登记（或清除）志愿者在全国志愿服务信息系统的统一编号：常住地在本人辖区内的志愿者；重复 409 national_no_taken。"""
+    volunteer = numbers.set_national_no(require_principal(), path.id, body.national_no)
+    return NationalNoOut.model_validate(volunteer).model_dump(mode="json")

@@ -113,6 +113,7 @@ class VolunteerPatch(Schema):
     offers_paused: bool | None = Field(None, description="暂停接收派单邀请（暂停时未答复的邀请一并撤回）")
     monthly_hours_cap: int | None = Field(None, ge=1, le=744, description="每月最多服务小时数；null 为不设上限")
     digest_opt_in: bool | None = Field(None, description="每周一收到家乡所在县近两周缺人需求的汇总（仅站内信）")
+    listed: bool | None = Field(None, description="同意以脱敏姓名出现在所在县的服务时长排行榜中")
 
 
 class ConsentOut(Out):
@@ -124,6 +125,7 @@ class ConsentOut(Out):
 class VolunteerOut(Out):
     id: int
     volunteer_no: str | None
+    national_no: str | None = Field(None, description="志愿者统一编号（全国志愿服务信息系统），由团委工作人员登记")
     name: str
     phone: MaskedPhone = Field(description="脱敏后的手机号，如 138****5678")
     id_number: MaskedIdNumber = Field(None, description="脱敏后的身份证号")
@@ -137,6 +139,7 @@ class VolunteerOut(Out):
     offers_paused: bool = Field(False, description="是否暂停接收派单邀请")
     monthly_hours_cap: int | None = Field(None, description="每月最多服务小时数")
     digest_opt_in: bool = Field(False, description="是否订阅每周需求汇总")
+    listed: bool = Field(False, description="是否出现在服务时长排行榜中")
     created_at: LocalDateTime
     updated_at: LocalDateTime
 
@@ -163,3 +166,43 @@ class MembershipOut(Out):
 class PolicyOut(Out):
     version: str
     title: str
+
+
+# 志愿者统一编号: letters and digits; the national system's own format is not published in a text we
+# could read (see app/exports/national.py), so this is what every number it issues is known to be.
+NATIONAL_NO = re.compile(r"[0-9A-Z]{6,32}")
+
+
+def _national_no(value: str) -> str:
+    value = value.upper()
+    if not NATIONAL_NO.fullmatch(value):
+        raise ValueError("志愿者统一编号应为 6–32 位字母或数字")
+    try:
+        _resident_id(value)
+    except ValueError:
+        return value
+    raise ValueError("这是身份证号，不是志愿者统一编号；请填写全国志愿服务信息系统给出的编号")
+
+
+NationalNo = Annotated[
+    str,
+    AfterValidator(_national_no),
+    WithJsonSchema({"type": "string", "pattern": "^[0-9A-Za-z]{6,32}$", "description": "志愿者统一编号"}),
+]
+
+
+class VolunteerPath(Params):
+    id: int = Field(gt=0, le=2**31 - 1)
+
+
+class NationalNoIn(Schema):
+    national_no: NationalNo | None = Field(
+        description="全国志愿服务信息系统的志愿者统一编号（不是身份证号）；null 为清除"
+    )
+
+
+class NationalNoOut(Out):
+    id: int
+    volunteer_no: str | None
+    national_no: str | None
+    name: str

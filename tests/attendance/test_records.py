@@ -30,7 +30,14 @@ def test_only_confirmed_hours_count(site):
 
 def test_a_new_volunteer_has_no_hours_and_no_star(site):
     mine = records(site, site.volunteer())
-    assert mine == {"items": [], "total_hours": 0, "star_level": 0, "next_star_hours": 100}
+    assert mine == {
+        "items": [],
+        "total_hours": 0,
+        "star_level": 0,
+        "next_star_hours": 100,
+        "volunteer_no": mine["volunteer_no"],
+        "national_no": None,  # until staff record the national system's number
+    }
 
 
 def test_nobody_elses_records_are_shown(site):

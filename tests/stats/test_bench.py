@@ -18,10 +18,11 @@ def test_the_bench_runs_at_toy_size(tmp_path, capsys):
     results = bench.main(
         ["--url", url, "--volunteers", "200", "--records", "1500", "--townships", "12", "--repeat", "1"]
     )
-    # Six rows (province, city, county; without and with the indexes), each checked against the floor.
+    # Six rows (province, city, county; without and with the indexes) and the province over a period with
+    # edge days at both ends, each checked against the floor (which reads the records, not service_years).
     assert [(label, level) for label, _, level, *_ in results] == [
         (label, level) for label in ("before", "after") for level in ("province", "city", "county")
-    ]
+    ] + [("edges", "province")]
     province = results[0][-1]
     assert province["active_volunteers"] > 0 and province["minutes"] > 0
     assert "floor s" in capsys.readouterr().out

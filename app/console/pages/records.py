@@ -3,13 +3,18 @@ their phone masked; the whole number read through volunteers.unmask_phone (audit
 
 from datetime import date
 
-from flask import render_template, request
+from flask import flash, redirect, render_template, request, url_for
+from pydantic import ValidationError
 
 from app.console import queries
 from app.console.blueprint import bp, principal
-from app.console.forms import UnmaskForm
+from app.console.forms import NationalNoForm, UnmaskForm
 from app.core.crypto import mask_phone
+from app.core.errors import AppError
+from app.core.schemas import field_errors
+from app.volunteers import numbers
 from app.volunteers import operations as volunteer_operations
+from app.volunteers.schemas import NationalNoIn
 
 
 def _day(name: str) -> date | None:
@@ -50,6 +55,7 @@ def volunteers():
         q=text,
         rows=rows,
         form=UnmaskForm(),
+        number_form=NationalNoForm(formdata=None),
         rule=volunteer_operations.UNMASK_RULE,
     )
 
@@ -65,3 +71,26 @@ def unmask_phone(volunteer_id: int):
         q=request.args.get("q", "")[:32],
         rule=volunteer_operations.UNMASK_RULE,
     )
+
+
+@bp.post("/volunteers/<int:volunteer_id>/national-no")
+def set_national_no(volunteer_id: int):
+    """志愿者统一编号, through volunteers.numbers (another county's volunteer: 404); empty clears it."""
+    q = request.args.get("q", "")[:32]
+    form = NationalNoForm()
+    if not form.validate():
+        flash("；".join(message for messages in form.errors.values() for message in messages), "error")
+        return redirect(url_for("console.volunteers", q=q))
+    numbers.in_scope(principal(), volunteer_id)  # out of scope: 404 before anything is judged
+    try:
+        body = NationalNoIn.model_validate({"national_no": (form.national_no.data or "").strip() or None})
+        volunteer = numbers.set_national_no(principal(), volunteer_id, body.national_no)
+    except ValidationError as problem:
+        flash("；".join(field_errors(problem).values()), "error")
+    except AppError as error:
+        if error.status == 404:
+            raise
+        flash(error.message, "error")
+    else:
+        flash(f"已登记 {volunteer.name} 的志愿者统一编号：{volunteer.national_no or '（已清除）'}", "success")
+    return redirect(url_for("console.volunteers", q=q))

@@ -1,0 +1,1 @@
+"""Exports for assessment: service records as xlsx, and the national volunteer information system's items."""

@@ -1,0 +1,1 @@
+"""League programs (项目) that needs and sessions may belong to."""
