@@ -10,11 +10,11 @@ from app.recognition.schemas import (
     NominationOut,
     NominationPath,
     NominationQuery,
+    NominationReviewIn,
     PioneerList,
     PioneerQuery,
     RankingOut,
     RankingQuery,
-    ReviewIn,
 )
 from app.volunteers.models import Volunteer
 
@@ -74,7 +74,7 @@ def list_nominations(query: NominationQuery):
     security=BEARER,
 )
 @login_required("staff")
-def review_nomination(path: NominationPath, body: ReviewIn):
+def review_nomination(path: NominationPath, body: NominationReviewIn):
     """先由县级团委审核（nominated → county_approved / rejected），再由省级团委审核发布（→ published / rejected）；
     不通过须说明原因。层级不符 403 review_level；已审核完毕 409 not_reviewable。"""
     nomination = operations.review(require_principal(), path.id, approve=body.approve, reason=body.reason)

@@ -17,7 +17,7 @@ class NominationPath(Params):
     id: Id
 
 
-class ReviewIn(Schema):
+class NominationReviewIn(Schema):
     approve: bool
     reason: str | None = Field(None, min_length=2, max_length=200, description="不通过时必填")
 

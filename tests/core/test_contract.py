@@ -39,6 +39,23 @@ def test_the_document_lists_every_api_route(app, document):
     assert ("/api/v1/secretaries/{user_id}", "delete") in listed
 
 
+def test_no_two_schemas_share_a_component_name(app):
+    """The document keys schemas by class name: two classes of one name means one of them is documented wrong."""
+    from pydantic import BaseModel
+
+    def every(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from every(sub)
+
+    owners: dict[str, set[str]] = {}
+    for cls in every(BaseModel):
+        if cls.__module__.startswith("app."):
+            owners.setdefault(cls.__name__, set()).add(cls.__module__)
+    shared = {name: sorted(modules) for name, modules in owners.items() if len(modules) > 1}
+    assert not shared, shared
+
+
 def test_protected_operations_declare_the_bearer_scheme(document):
     assert document["components"]["securitySchemes"]["bearer"] == {"type": "http", "scheme": "bearer"}
     for path in ("/api/v1/volunteers/me", "/api/v1/me", "/api/v1/secretaries"):

@@ -13,7 +13,7 @@ from app.core.errors import AppError
 from app.core.schemas import field_errors
 from app.recognition import operations as recognition
 from app.recognition import rankings
-from app.recognition.schemas import NominationIn, ReviewIn
+from app.recognition.schemas import NominationIn, NominationReviewIn
 
 
 class NominateForm(FlaskForm):
@@ -66,7 +66,7 @@ def review_pioneer(nomination_id: int):
     form = NominationReviewForm()
     recognition.get(principal(), nomination_id)  # another region's: 404
     try:
-        asked = ReviewIn.model_validate(
+        asked = NominationReviewIn.model_validate(
             {"approve": form.decision.data == "approve", "reason": (form.reason.data or "").strip() or None}
         )
         nomination = recognition.review(principal(), nomination_id, approve=asked.approve, reason=asked.reason)
