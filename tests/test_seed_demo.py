@@ -85,6 +85,13 @@ def test_the_demo_province_has_a_story_and_a_second_run_adds_nothing(app, api, c
     pending = api.as_(response.json["token"]).get("/needs", status="pending_review").json["items"]
     assert pending and all(need["village"].startswith("140105") for need in pending)
 
+    # The county's statistics over the demo's history show the villagers its secretaries counted and its programs.
+    today = clock.local(clock.now()).date()
+    span = {"from": (today - script.HISTORY).isoformat(), "to": today.isoformat()}
+    stats = api.as_(response.json["token"]).get("/stats", **span).json
+    assert stats["region"]["figures"]["villagers"] > 0
+    assert {"乡伴计划", "希望工程"} <= {row["name"] for row in stats["programs"]}
+
 
 def test_the_demo_ends_with_a_dispatch_round_so_demo_volunteers_have_offers_to_answer(app, api):
     """seed-demo's last step: open needs that suit demo volunteers, and one round per demo county."""

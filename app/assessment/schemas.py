@@ -8,7 +8,7 @@ from pydantic import Field, model_validator
 from app.assessment.spot_checks import MAX_SIZE
 from app.core.schemas import FIRST_YEAR, LAST_YEAR, Id, LocalDateTime, Out, Params, Schema
 from app.regions.schemas import RegionCode
-from app.stats.schemas import Day, FiguresOut
+from app.stats.schemas import Day, FiguresOut, ProgramFiguresOut
 
 Year = int
 
@@ -190,4 +190,6 @@ class SheetOut(Out):
     self_check_done: bool
     self_checks: list[SelfCheckOut]
     children: list[ChildOut]
-    villagers_reached: int | None = Field(description="服务村民人次（待统计接入前为 null）")
+    villagers_reached: int = Field(description="服务村民人次（村书记确认时填写的人数之和，同 figures.villagers）")
+    villagers_poor: int = Field(description="其中建档立卡贫困户村民人次")
+    programs: list[ProgramFiguresOut] = Field(description="按项目，与 GET /stats 的 programs 相同")

@@ -8,7 +8,6 @@ the targets staff above set for it.
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 
 from sqlalchemy import case, func, select
 
@@ -21,6 +20,7 @@ from app.dispatch.relay import NOT_WEEKS
 from app.extensions import db
 from app.regions.models import Region
 from app.stats import queries as stats
+from app.stats.programs import ProgramFigures
 
 
 @dataclass
@@ -63,13 +63,17 @@ class AssessmentSheet:
     spot_checks: spot_checks.Results
     self_checks: list[SelfCheck]
     target: AssessmentTarget | None
-    # --- part A (issue 12) fills these once the statistics carry them; the lead wires them in build() ---
-    #: Villagers who took part (counts entered by secretaries on confirming), None until the statistics have it.
-    villagers_reached: int | None = None
-    #: Villagers from registered poor households among them.
-    villagers_poor: int | None = None
-    #: One row per league program (项目) with the same figures as the region's; empty until programs exist.
-    by_program: list[Any] = field(default_factory=list)
+    #: One row per league program (项目) the region's activities of the year belonged to, as GET /stats.
+    programs: list[ProgramFigures] = field(default_factory=list)
+
+    @property
+    def villagers_reached(self) -> int:
+        """Villagers who took part (the counts secretaries entered when confirming)."""
+        return self.figures.villagers
+
+    @property
+    def villagers_poor(self) -> int:
+        return self.figures.villagers_poor
 
     @property
     def self_check_done(self) -> bool:
@@ -115,6 +119,7 @@ def build(principal: Principal, region_code: str | None, year: int) -> Assessmen
         spot_checks=spot_checks.results_in(prefix, span),
         self_checks=self_checks.of_region(region.code, span),
         target=targets.of(region.code, year),
+        programs=overview.programs,
     )
 
 

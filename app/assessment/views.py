@@ -17,7 +17,7 @@ from app.assessment.schemas import (
 )
 from app.assessment.sheet import AssessmentSheet
 from app.core.crypto import mask_name
-from app.stats.views import figures_out
+from app.stats.views import figures_out, program_out
 
 
 def _hours(minutes: int | None) -> float | None:
@@ -111,4 +111,6 @@ def sheet_out(sheet: AssessmentSheet) -> dict:
             for row in sheet.children
         ],
         villagers_reached=sheet.villagers_reached,
+        villagers_poor=sheet.villagers_poor,
+        programs=[program_out(row) for row in sheet.programs],
     ).model_dump(mode="json", by_alias=True)

@@ -43,6 +43,7 @@ def render(sheet: AssessmentSheet) -> bytes:
     checks = sheet.spot_checks
     main.append(["抽查", "抽取记录", checks.drawn, "核实无误", checks.confirmed, "发现问题", checks.discrepancies])
     main.append(["", "已更正时长", checks.corrected, "待核查", checks.pending])
+    main.append(["服务村民", "人次", sheet.villagers_reached, "其中贫困户", sheet.villagers_poor])
     main.append(["自查", "已完成" if sheet.self_check_done else "未完成"])
     for done in sheet.self_checks:
         main.append(["", f"{done.period_start.isoformat()} 至 {done.period_end.isoformat()}", done.findings])
@@ -66,6 +67,15 @@ def render(sheet: AssessmentSheet) -> bytes:
         children.append(
             [row.code, row.name, LEVELS.get(row.level, row.level), f.volunteers, f.active_volunteers, f.hours,
              f.needs_posted, f.needs_filled, _rate(f.fill_rate), f.sessions_held]
+        )  # fmt: skip
+    programs = book.create_sheet("按项目")
+    programs.append(
+        ["项目", "发布需求", "报满需求", "报满率", "场次", "参与志愿者", "服务时长（小时）", "服务村民", "其中贫困户"]
+    )
+    for p in sheet.programs:
+        programs.append(
+            [p.name, p.needs_posted, p.needs_filled, _rate(p.fill_rate), p.sessions_held, p.volunteers_served,
+             p.hours, p.villagers, p.villagers_poor]
         )  # fmt: skip
     out = BytesIO()
     book.save(out)

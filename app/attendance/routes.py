@@ -6,6 +6,7 @@ from app.activities.schemas import ActivityPath
 from app.attendance import certificates, codes, views
 from app.attendance import operations as attendance
 from app.attendance.schemas import (
+    PDF_RESPONSE,
     ActivityQuery,
     CertificateOut,
     CertificatePath,
@@ -144,7 +145,7 @@ def issue_certificate():
     return views.certificate_out(certificates.issue(require_principal())), 201
 
 
-@api.get("/volunteers/me/certificates/<number>.pdf", responses={404: ErrorOut}, security=BEARER)
+@api.get("/volunteers/me/certificates/<number>.pdf", responses={200: PDF_RESPONSE, 404: ErrorOut}, security=BEARER)
 @login_required("volunteer")
 def certificate_pdf(path: CertificatePath):
     certificate = certificates.own(require_principal(), path.number)

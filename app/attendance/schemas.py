@@ -169,3 +169,10 @@ class VerifyOut(Out):
     records: int
     issuer: str
     issued_at: LocalDateTime
+
+
+#: The OpenAPI answer of a certificate: a PDF file shown inline.
+PDF_RESPONSE = {
+    "description": "志愿服务证明 PDF",
+    "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+}

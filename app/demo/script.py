@@ -352,3 +352,7 @@ BROADCAST = (
 REVIEWERS = [("xiaodian", "140105"), ("lanxian", "140928"), ("taiyuan", "140100"), ("shanxi", "140000")]
 
 HISTORY_TITLES = [s[3] for s in SERIES] + [RELAY[2]] + [n[2] for n in PAST_NEEDS + UPCOMING_NEEDS + PENDING_NEEDS]
+
+#: The league programs (项目) the demo's activities belong to, by session kind and by need area.
+SESSION_PROGRAMS = {"night_school": "乡伴计划", "lecture_hall": "乡村流动少年宫"}
+NEED_PROGRAMS = {"education": "希望工程", "culture": "七彩假期"}

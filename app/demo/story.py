@@ -38,6 +38,7 @@ from app.demo.script import (
     HEROES,
     HISTORY,
     HISTORY_TITLES,
+    NEED_PROGRAMS,
     NOW_NEED,
     NOW_SESSION,
     NOW_TITLES,
@@ -48,6 +49,7 @@ from app.demo.script import (
     RELAY,
     REVIEWERS,
     SERIES,
+    SESSION_PROGRAMS,
     UPCOMING_NEEDS,
     WEEKDAYS,
 )
@@ -55,6 +57,7 @@ from app.demo.stage import DemoVolunteer, Timeline, at_local, happening_now, nex
 from app.extensions import db
 from app.needs import operations as needs
 from app.needs.schemas import NeedIn
+from app.programs.models import Program
 from app.sessions import operations as sessions
 from app.sessions.schemas import SessionIn
 from app.volunteers.models import TeamMembership, Volunteer
@@ -68,6 +71,7 @@ class Story:
         self.volunteers = self._demo_volunteers(volunteer_count)
         self.by_number = {v.number: v for v in self.volunteers}
         self.records: dict[int, list[int]] = {}  # activity id → records checked out, to confirm
+        self._programs: dict[str, int | None] = {}
 
     # --- who ---------------------------------------------------------------------------------
 
@@ -184,6 +188,7 @@ class Story:
             ends_at=first_start + timedelta(minutes=minutes),
             capacity=capacity,
             recurrence=f"FREQ=WEEKLY;BYDAY={WEEKDAYS[weekday]};COUNT=52",
+            program_id=self._program(SESSION_PROGRAMS.get(kind)),
         )
         session = sessions.schedule(self.secretary(village), data)[0]
         assert session.series_id is not None  # scheduled with a recurrence
@@ -205,6 +210,7 @@ class Story:
             skills=skills,
             recurrence=f"FREQ=WEEKLY;BYDAY={WEEKDAYS[weekday]};COUNT=52",
             relay=True,
+            program_id=self._program("扶贫接力计划"),
         )
         need = needs.post(self.secretary(village), data)
         self.timeline.at(clock.now() + timedelta(hours=3), self._review, need.id, True, None)
@@ -226,6 +232,7 @@ class Story:
             ends_at=starts_at + timedelta(minutes=minutes),
             slots=slots,
             skills=skills,
+            program_id=self._program(NEED_PROGRAMS.get(area)),
         )
         posted = needs.post(self.secretary(village), data)
         if approve is None or reviewed_at is None:
@@ -318,8 +325,20 @@ class Story:
     def _confirm(self, activity_id: int):
         activity = db.session.get_one(Activity, activity_id)
         secretary = self.secretary(activity.village_code)
+        # The villagers who came, as the secretary counts them; drawn apart from self.rng so the rest of
+        # the story stays as it was.
+        counting = random.Random(activity_id)
+        villagers = counting.randint(8, 40)
+        poor = counting.randint(0, villagers // 3)
         for record_id in self.records.pop(activity_id, []):
-            attendance.confirm(secretary, record_id, hours=None, reason=None)
+            attendance.confirm(secretary, record_id, hours=None, reason=None, villagers=villagers, poor_households=poor)
+
+    def _program(self, name: str | None) -> int | None:
+        if name is None:
+            return None
+        if name not in self._programs:
+            self._programs[name] = db.session.scalars(select(Program.id).where(Program.name == name)).first()
+        return self._programs[name]
 
     def _certificates(self):
         """dev:volunteer-1 and the four with the most confirmed hours ask for a certificate."""

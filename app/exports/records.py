@@ -29,7 +29,7 @@ from app.exports.sheets import Book, local
 from app.extensions import db
 from app.programs.models import Program
 from app.regions.models import Region
-from app.stats.queries import Period
+from app.stats.scope import Period
 from app.volunteers.models import Volunteer
 from config.catalog import AREAS, SESSION_KINDS, SESSION_TOPICS
 

@@ -40,6 +40,13 @@ What the figures mean (``Figures``):
   volunteer who checked in, confirmed or not yet); ``attendance_rate`` = attendees / sign-ups
   (None without sign-ups). ``session_capacity`` is their seats.
 
+- ``villagers`` / ``villagers_poor``: the villagers the region's activities (needs and sessions in
+  its villages, begun within the period and before now, not cancelled or rejected) reached, as the
+  organisers entered them on confirming (app.attendance.reach): counts only.
+
+Per program (``Overview.programs``, app.stats.programs): the same needs, sessions and villagers per
+league program, with the confirmed service of the program's activities; by the organiser's village.
+
 Per area: needs by the need's area; active volunteers and hours from confirmed records of needs
 of that area (sessions have no area, so the area rows' hours add up to the needs' share of the
 total); ``volunteers`` are the area team's members (a volunteer may be in several teams). Session
@@ -53,7 +60,7 @@ active volunteers over a year of records is the cost, and needs a rollup maintai
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, fields
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select, text
@@ -63,47 +70,17 @@ from app.attendance import rollup
 from app.attendance.models import ALL_AREAS, ServiceRecord, ServiceYear
 from app.core import clock
 from app.core.access import LEVEL_PREFIX, Principal, covers, require_role, scope_prefix
-from app.core.clock import SERVICE_ZONE
 from app.core.errors import Forbidden, InvalidInput
 from app.extensions import db
 from app.regions import operations as regions
 from app.regions.models import Region
+from app.stats.programs import ProgramFigures, by_program
+from app.stats.scope import Period, held, in_scope, midnight, posted, reached_in
 from app.volunteers.models import TeamMembership, Volunteer
 from config.catalog import AREAS
 
 #: The longest span one request may ask for: a county's three-year action, with a day to spare.
 MAX_DAYS = 3 * 366
-HELD_STATUSES = ("open", "filled", "done")
-NOT_POSTED = ("rejected", "cancelled")
-
-
-@dataclass(frozen=True)
-class Period:
-    """China dates, both included; the UTC moments that bound them."""
-
-    start: date
-    end: date
-
-    @property
-    def starts_at(self) -> datetime:
-        return _midnight(self.start)
-
-    @property
-    def ends_at(self) -> datetime:
-        """Exclusive: midnight after `end`, in China."""
-        return _midnight(self.end + timedelta(days=1))
-
-    @property
-    def month_starts_at(self) -> datetime:
-        return _midnight(self.end.replace(day=1))
-
-    @property
-    def year_starts_at(self) -> datetime:
-        return _midnight(self.end.replace(month=1, day=1))
-
-
-def _midnight(day: date) -> datetime:
-    return datetime.combine(day, time(0), SERVICE_ZONE)
 
 
 @dataclass
@@ -121,6 +98,9 @@ class Figures:
     session_capacity: int | None = 0
     session_signups: int | None = 0
     session_attendees: int | None = 0
+    #: Villagers the region's activities reached (counts the organiser entered, app.attendance.reach).
+    villagers: int = 0
+    villagers_poor: int = 0
 
     @property
     def hours(self) -> float:
@@ -177,6 +157,8 @@ class Overview:
     #: children are townships): in the totals, in no child. None when there is nothing of the kind.
     unassigned: Figures | None
     areas: list[AreaFigures]
+    #: One row per league program the region's activities of the period belonged to (app.stats.programs).
+    programs: list[ProgramFigures] = field(default_factory=list)
 
 
 # --- what is asked ---------------------------------------------------------------------------------
@@ -225,7 +207,9 @@ def overview(region: Region, span: Period, now: datetime | None = None) -> Overv
         target = groups.setdefault(key, Figures()) if area is None else areas[area]
         for name, value in values.items():
             setattr(target, name, getattr(target, name) + int(value or 0))
-    return _fold(region, span, children, groups, areas)
+    whole = _fold(region, span, children, groups, areas)
+    whole.programs = by_program(prefix, span, now)
+    return whole
 
 
 def totals(region: Region, span: Period) -> RegionFigures:
@@ -263,7 +247,7 @@ def _fold(
 
 def _rows(prefix: str, width: int, span: Period, now: datetime) -> Iterable[tuple[str, str | None, dict[str, Any]]]:
     """(group key, area or None, figures) from every query; the key is the code cut to `width`."""
-    for make in (_volunteers, _service, _edge_service, _needs, _sessions, _attendees, _area_teams):
+    for make in (_volunteers, _service, _edge_service, _needs, _sessions, _attendees, _reached, _area_teams):
         query = make(prefix, width, span, now)
         if query is None:
             continue
@@ -275,10 +259,6 @@ def _rows(prefix: str, width: int, span: Period, now: datetime) -> Iterable[tupl
 
 def _cut(column: Any, width: int) -> ColumnElement[str]:
     return func.substr(column, 1, width)
-
-
-def _in_scope(column: Any, prefix: str) -> ColumnElement[bool]:
-    return column.like(prefix + "%")
 
 
 def _registered_by(span: Period) -> ColumnElement[bool]:
@@ -293,7 +273,7 @@ def _volunteers(prefix: str, width: int, span: Period, now: datetime):
     key = _cut(Volunteer.home_region_code, width).label("key")
     return (
         select(key, func.count().label("volunteers"))
-        .where(_in_scope(Volunteer.home_region_code, prefix), _registered_by(span))
+        .where(in_scope(Volunteer.home_region_code, prefix), _registered_by(span))
         .group_by(key)
     )
 
@@ -394,7 +374,7 @@ def _rolled_up(windows: Windows, prefix: str):
         func.sum(_over(windows.month, rollup.minutes_column)).label("minutes_month"),
         func.sum(_over(windows.year, rollup.minutes_column)).label("minutes_year"),
     )
-    return figures, and_(ServiceYear.year.in_(sorted(windows.years)), _in_scope(ServiceYear.home_region_code, prefix))
+    return figures, and_(ServiceYear.year.in_(sorted(windows.years)), in_scope(ServiceYear.home_region_code, prefix))
 
 
 def _service(prefix: str, width: int, span: Period, now: datetime):
@@ -419,7 +399,7 @@ def _of_scope(prefix: str) -> ColumnElement[bool]:
     join is cheaper; a city's or county's volunteers are best looked up first."""
     if len(prefix) <= LEVEL_PREFIX["province"]:
         return literal(True)
-    return ServiceRecord.volunteer_id.in_(select(Volunteer.id).where(_in_scope(Volunteer.home_region_code, prefix)))
+    return ServiceRecord.volunteer_id.in_(select(Volunteer.id).where(in_scope(Volunteer.home_region_code, prefix)))
 
 
 def _edge_service(prefix: str, width: int, span: Period, now: datetime):
@@ -435,7 +415,7 @@ def _edge_service(prefix: str, width: int, span: Period, now: datetime):
         moment = ServiceRecord.checked_in_at
         return or_(
             literal(False),
-            *(and_(moment >= _midnight(lo), moment < _midnight(hi + timedelta(days=1))) for lo, hi in ranges),
+            *(and_(moment >= midnight(lo), moment < midnight(hi + timedelta(days=1))) for lo, hi in ranges),
         )
 
     def minutes(window: Cut) -> Any:
@@ -479,7 +459,7 @@ def _edge_service(prefix: str, width: int, span: Period, now: datetime):
         func.sum(rows.c.minutes_year).label("minutes_year"),
     )
     key = _cut(Volunteer.home_region_code, width).label("key")
-    scoped = and_(Volunteer.id == rows.c.volunteer_id, _in_scope(Volunteer.home_region_code, prefix))
+    scoped = and_(Volunteer.id == rows.c.volunteer_id, in_scope(Volunteer.home_region_code, prefix))
     by_region = select(key, literal(None).label("area"), *figures).where(scoped, rows.c.area == ALL_AREAS).group_by(key)
     by_area = (
         select(literal(None).label("key"), rows.c.area, *figures)
@@ -487,16 +467,6 @@ def _edge_service(prefix: str, width: int, span: Period, now: datetime):
         .group_by(rows.c.area)
     )
     return by_region.union_all(by_area)
-
-
-def _posted(span: Period, prefix: str) -> ColumnElement[bool]:
-    return and_(
-        Activity.type == "need",
-        Activity.created_at >= span.starts_at,
-        Activity.created_at < span.ends_at,
-        Activity.status.not_in(NOT_POSTED),
-        _in_scope(Activity.village_code, prefix),
-    )
 
 
 def _needs(prefix: str, width: int, span: Period, now: datetime):
@@ -508,23 +478,13 @@ def _needs(prefix: str, width: int, span: Period, now: datetime):
         func.sum(Activity.capacity).label("slots"),
         func.sum(Activity.taken).label("slots_taken"),
     )
-    by_region = select(key, literal(None).label("area"), *figures).where(_posted(span, prefix)).group_by(key)
+    by_region = select(key, literal(None).label("area"), *figures).where(posted(span, prefix)).group_by(key)
     by_area = (
         select(literal(None).label("key"), Activity.area.label("area"), *figures)
-        .where(_posted(span, prefix))
+        .where(posted(span, prefix))
         .group_by(Activity.area)
     )
     return by_region.union_all(by_area)
-
-
-def _held(span: Period, prefix: str, now: datetime) -> ColumnElement[bool]:
-    return and_(
-        Activity.type == "session",
-        Activity.status.in_(HELD_STATUSES),
-        Activity.starts_at >= span.starts_at,
-        Activity.starts_at < min(span.ends_at, now),
-        _in_scope(Activity.village_code, prefix),
-    )
 
 
 def _sessions(prefix: str, width: int, span: Period, now: datetime):
@@ -536,7 +496,7 @@ def _sessions(prefix: str, width: int, span: Period, now: datetime):
             func.sum(Activity.capacity).label("session_capacity"),
             func.sum(Activity.taken).label("session_signups"),
         )
-        .where(_held(span, prefix, now))
+        .where(held(span, prefix, now))
         .group_by(key)
     )
 
@@ -547,9 +507,26 @@ def _attendees(prefix: str, width: int, span: Period, now: datetime):
     return (
         select(key, func.count().label("session_attendees"))
         .join(ServiceRecord, ServiceRecord.activity_id == Activity.id)
-        .where(_held(span, prefix, now))
+        .where(held(span, prefix, now))
         .group_by(key)
     )
+
+
+def _reached(prefix: str, width: int, span: Period, now: datetime):
+    """Villagers reached, by the organiser's village (like needs and sessions) and by the need's area."""
+    key = _cut(Activity.village_code, width).label("key")
+    figures = (
+        func.sum(Activity.villagers).label("villagers"),
+        func.sum(Activity.poor_households).label("villagers_poor"),
+    )
+    where = reached_in(span, prefix, now)
+    by_region = select(key, literal(None).label("area"), *figures).where(where).group_by(key)
+    by_area = (
+        select(literal(None).label("key"), Activity.area.label("area"), *figures)
+        .where(where, Activity.area.is_not(None))
+        .group_by(Activity.area)
+    )
+    return by_region.union_all(by_area)
 
 
 def _area_teams(prefix: str, width: int, span: Period, now: datetime):
@@ -557,7 +534,7 @@ def _area_teams(prefix: str, width: int, span: Period, now: datetime):
         select(TeamMembership.area, func.count().label("volunteers"))
         .join(Volunteer, Volunteer.id == TeamMembership.volunteer_id)
         .where(
-            _in_scope(Volunteer.home_region_code, prefix),
+            in_scope(Volunteer.home_region_code, prefix),
             _registered_by(span),
             TeamMembership.joined_at < span.ends_at,
         )

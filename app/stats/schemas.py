@@ -58,6 +58,8 @@ class FiguresOut(Out):
     session_signups: int | None = Field(description="这些场次的确认报名人数")
     session_attendees: int | None = Field(description="这些场次的签到人数")
     attendance_rate: float | None = Field(description="到场率 = 签到 / 确认报名；无报名时为 null")
+    villagers: int = Field(description="期间内本区划村里举办的需求和活动参与的村民人数（村书记确认时填写，只记人数）")
+    villagers_poor: int = Field(description="其中建档立卡贫困户村民人数")
 
 
 class RegionFiguresOut(Out):
@@ -73,6 +75,22 @@ class AreaFiguresOut(Out):
     figures: FiguresOut
 
 
+class ProgramFiguresOut(Out):
+    program_id: int
+    name: str = Field(description="项目名称，如 希望工程")
+    needs_posted: int = Field(description="期间内本区划村里发布的该项目需求（不含已驳回、已取消）")
+    needs_filled: int
+    fill_rate: float | None
+    slots: int
+    slots_taken: int
+    sessions_held: int = Field(description="期间内已举办的该项目夜校和讲习所场次")
+    session_attendees: int
+    villagers: int = Field(description="该项目需求和活动参与的村民人数")
+    villagers_poor: int
+    volunteers_served: int = Field(description="期间内参与该项目服务（经确认）的志愿者人数，不论常住地")
+    hours: float = Field(description="期间内该项目经确认的服务时长（按组织村统计，不按常住地）")
+
+
 class StatsOut(Out):
     region: RegionFiguresOut = Field(description="本区划合计")
     start: date = Field(serialization_alias="from")
@@ -80,3 +98,4 @@ class StatsOut(Out):
     children: list[RegionFiguresOut] = Field(description="每个下级区划一行")
     unassigned: FiguresOut | None = Field(description="只登记到本级、不属于任何下级的部分（如常住地只填到县的志愿者）")
     areas: list[AreaFiguresOut] = Field(description="九大服务领域各一行")
+    programs: list[ProgramFiguresOut] = Field(description="期间内有需求或活动的项目各一行（按组织村统计）")

@@ -72,5 +72,5 @@ module.exports = {
   needRoster: { method: 'GET', path: '/needs/{id}/signups' },
   sessionRoster: { method: 'GET', path: '/sessions/{id}/signups' },
   attendance: { method: 'GET', path: '/attendance', query: ['activity'] },
-  confirmAttendance: { method: 'POST', path: '/attendance/{id}/confirm', body: ['hours', 'reason'] },
+  confirmAttendance: { method: 'POST', path: '/attendance/{id}/confirm', body: ['hours', 'reason', 'villagers', 'poor_households'] },
 }

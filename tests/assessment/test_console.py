@@ -5,7 +5,8 @@ from sqlalchemy import select
 
 from app.assessment.models import SpotCheck, SpotCheckItem
 from app.extensions import db
-from tests.console.helpers import make_staff, post_form, sign_in, text
+from app.recognition.models import Nomination
+from tests.console.helpers import csrf_of, make_staff, post_form, sign_in, text
 from tests.stats.dataset import build_dataset
 
 pytestmark = pytest.mark.usefixtures("dataset")
@@ -64,3 +65,44 @@ def test_self_check_from_the_console(console):
 def test_the_pioneers_page(console):
     page = console.get("/console/pioneers")
     assert page.status_code == 200 and "推荐志愿者" in text(page)
+
+
+STORY = "连续两年每周到小店村为留守儿童辅导功课，组织村里的青年成立了读书角，带动二十多名青年参与志愿服务。"
+
+
+def test_a_nomination_through_the_console_forms_from_the_county_to_the_published_list(app, console, build):
+    _, profile = build.volunteer(name="王小明", home_region="140105001001")
+    short = post_form(console, "/console/pioneers/nominations", {"volunteer_no": profile["volunteer_no"],
+                      "story": "很好"}, token_from="/console/pioneers", follow=True)  # fmt: skip
+    assert "推荐未提交" in text(short)
+    sent = post_form(console, "/console/pioneers/nominations", {"volunteer_no": profile["volunteer_no"],
+                     "story": STORY}, token_from="/console/pioneers", follow=True)  # fmt: skip
+    assert "推荐已提交，等待县级团委审核" in text(sent) and "王**" in text(sent)
+    with app.app_context():
+        nomination = db.session.scalars(select(Nomination.id)).one()
+    review = f"/console/pioneers/nominations/{nomination}/review"
+    approved = post_form(console, review, {"decision": "approve"}, token_from="/console/pioneers", follow=True)
+    assert f"推荐 #{nomination}：县级审核通过" in text(approved)
+
+    province = app.test_client()
+    make_staff(app, "assess-province", "140000")
+    assert sign_in(province, "assess-province").status_code == 302
+    published = post_form(province, review, {"decision": "approve"}, token_from="/console/pioneers", follow=True)
+    assert f"推荐 #{nomination}：已发布" in text(published)
+    listed = text(console.get("/console/pioneers"))
+    assert STORY in listed and "王**" in listed and "王小明" not in listed
+
+
+def test_a_nomination_of_another_county_cannot_be_reviewed_from_the_console(app, console, build):
+    _, profile = build.volunteer(name="李四", home_region="140106001001")
+    other = app.test_client()
+    make_staff(app, "assess-yingze", "140106")
+    assert sign_in(other, "assess-yingze").status_code == 302
+    post_form(other, "/console/pioneers/nominations", {"volunteer_no": profile["volunteer_no"], "story": STORY},
+              token_from="/console/pioneers")  # fmt: skip
+    with app.app_context():
+        nomination = db.session.scalars(select(Nomination.id)).one()
+    token = csrf_of(console, "/console/pioneers")
+    answer = console.post(f"/console/pioneers/nominations/{nomination}/review",
+                          data={"csrf_token": token, "decision": "approve"})  # fmt: skip
+    assert answer.status_code == 404

@@ -43,6 +43,8 @@ def test_the_sheet_equals_the_statistics_for_the_same_scope(api, hire, region):
         "sessions_held",
     ):
         assert lines[key] == figures[key], key
+    assert lines["villagers_reached"] == answer["villagers_reached"] == figures["villagers"]
+    assert answer["programs"] == stats["programs"]
 
 
 def test_a_county_sheet_by_hand(api, county):
@@ -57,7 +59,9 @@ def test_a_county_sheet_by_hand(api, county):
     assert all(line["target"] is None and line["met"] is None for line in answer["lines"])
     assert answer["relay"] == {"weeks": 0, "covered": 0, "gaps": 0}
     assert answer["spot_checks"]["drawn"] == 0 and answer["self_check_done"] is False
-    assert answer["villagers_reached"] is None  # part A's figure, not yet wired
+    # Villagers the secretaries entered for n1, n5 and s1 (dataset.py).
+    assert (answer["villagers_reached"], answer["villagers_poor"]) == (50, 7)
+    assert [(row["name"], row["hours"]) for row in answer["programs"]] == [("希望工程", 4.5), ("七彩假期", 3.0)]
 
 
 def test_the_province_checks_a_city_and_the_city_sees_it(api, hire):
@@ -134,6 +138,9 @@ def test_the_sheet_as_xlsx(api, county):
     rows = {row[0]: row for row in book["年度考核表"].iter_rows(values_only=True) if row and row[0]}
     assert rows["注册志愿者（人）"][1] == 5 and rows["服务时长（小时）"][1] == 8.0 and rows["报满率"][1] == "50.0%"
     assert rows["自查"][1] == "未完成"
+    assert rows["服务村民"][2] == 50 and rows["服务村民"][4] == 7
+    programs = list(book["按项目"].iter_rows(values_only=True))
+    assert [(row[0], row[6], row[7]) for row in programs[1:]] == [("希望工程", 4.5, 20), ("七彩假期", 3.0, 30)]
     children = list(book["下级区划"].iter_rows(values_only=True))
     assert [row[0] for row in children[1:]] == ["140105001", "140105002"]
 

@@ -45,6 +45,7 @@ def test_the_county_s_figures_this_year(console, dataset):
     assert figure(page, "sessions_held") == "1"
     assert figure(page, "attendance") == "3 / 4" and figure(page, "attendance_rate") == "75.0%"
     assert "只登记到小店区本级" in page  # v4 and the withdrawn v6
+    assert figure(page, "villagers") == "50 / 7"
     assert "统计看板尚未接入" not in page
 
 
@@ -67,6 +68,19 @@ def test_the_charts_read_the_same_figures_from_an_embedded_json_block(console, d
     policy = console.get("/console/").headers["Content-Security-Policy"]
     assert "default-src 'self'" in policy and "unsafe-inline" not in policy and "unsafe-eval" not in policy
     assert console.get("/console/static/overview.js").status_code == 200
+
+
+def test_the_programs_table(console, dataset):
+    page = text(console.get("/console/"))
+    table = page[page.index('data-table="programs"') :]
+    table = table[: table.index("</table>")]
+    rows = re.findall(r"<tr><td>([^<]+)</td>(.*?)</tr>", table, re.S)
+    assert [name for name, _ in rows] == ["希望工程", "七彩假期"]
+    cells = [re.findall(r'<td class="num">([^<]*)</td>', rest) for _, rest in rows]
+    assert cells[0] == ["1", "1", "100.0%", "0", "3", "4.5", "20", "7"]
+    assert cells[1] == ["0", "0", "—", "1", "2", "3.0", "30", "0"]
+    may = text(console.get("/console/?from=2026-02-01&to=2026-02-28"))
+    assert "期间内没有归属项目的需求或活动" in may
 
 
 def test_a_township_below_and_a_period(console, dataset):

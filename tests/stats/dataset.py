@@ -13,15 +13,21 @@ Records (minutes; confirmed unless said): r1 v1 n1 120 · r2 v2 n1 90 · r3 v1 s
   r4 v2 s1 checked out, unconfirmed · r5 v3 s1 60 · r6 v6 n5 60 (15 January) ·
   r7 v3 n2 30 (1 December 08:00) · r8 v5 s4 90 · r9 v1 s4 checked out, unconfirmed ·
   r10 v4 n5 60 (28 December 2025).
+Programs and villagers reached (entered on confirming): n1 希望工程, 12 villagers of whom 5 poor ·
+  n5 希望工程, 8 of 2 · s1 七彩假期, 30 (poor not given) · s4 希望工程, 15 of 6 · n4 七彩假期, none entered.
 """
 
 from datetime import datetime, timedelta
+
+from sqlalchemy import select
 
 from app.accounts.models import User
 from app.activities.models import Activity, Signup
 from app.attendance import rollup
 from app.attendance.models import ServiceRecord
 from app.extensions import db
+from app.programs import operations as programs
+from app.programs.models import Program
 from app.volunteers.models import TeamMembership, Volunteer
 from tests.fixtures import at
 
@@ -51,8 +57,23 @@ def volunteer(home: str, areas: list[str], *, created: datetime = JAN, withdrawn
     return row
 
 
+def program(name: str) -> int:
+    return db.session.scalars(select(Program.id).where(Program.name == name)).one()
+
+
 def activity(
-    kind: str, village: str, starts: datetime, *, capacity: int, taken: int, status: str, created=None, area=None
+    kind: str,
+    village: str,
+    starts: datetime,
+    *,
+    capacity: int,
+    taken: int,
+    status: str,
+    created=None,
+    area=None,
+    program_name: str | None = None,
+    villagers: int | None = None,
+    poor: int | None = None,
 ):
     row = Activity(
         type="session" if kind in ("night_school", "lecture_hall") else "need",
@@ -69,6 +90,9 @@ def activity(
         created_by=_user().id,
         created_at=created or starts - timedelta(days=7),
         updated_at=starts,
+        program_id=program(program_name) if program_name else None,
+        villagers=villagers,
+        poor_households=poor,
     )
     db.session.add(row)
     return row
@@ -104,6 +128,7 @@ def record(who: Volunteer, what: Activity, at_: datetime, minutes: int | None, s
 
 
 def build_dataset() -> None:
+    programs.ensure_usual()  # the migration seeds them; a test with real commits may have emptied the table
     v1 = volunteer("140105001001", ["education", "medical"])
     v2 = volunteer("140105001002", ["education"])
     v3 = volunteer("140105002001", ["medical"])
@@ -112,7 +137,18 @@ def build_dataset() -> None:
     v6 = volunteer("140105", [], withdrawn=at(1, 12, month=6))
     volunteer("140105002001", ["medical"], created=at(5, 9))
 
-    n1 = activity("need", "140105001001", at(10, 9, month=4), capacity=2, taken=2, status="done", area="education")
+    n1 = activity(
+        "need",
+        "140105001001",
+        at(10, 9, month=4),
+        capacity=2,
+        taken=2,
+        status="done",
+        area="education",
+        program_name="希望工程",
+        villagers=12,
+        poor=5,
+    )
     n2 = activity(
         "need",
         "140105002001",
@@ -124,7 +160,16 @@ def build_dataset() -> None:
         created=at(1, 9, month=11),
     )
     activity("need", "140105001002", at(10, 9, month=5), capacity=2, taken=0, status="rejected", area="education")
-    activity("need", "140106001001", at(10, 9, month=6), capacity=1, taken=1, status="done", area="culture")
+    activity(
+        "need",
+        "140106001001",
+        at(10, 9, month=6),
+        capacity=1,
+        taken=1,
+        status="done",
+        area="culture",
+        program_name="七彩假期",
+    )
     n5 = activity(
         "need",
         "140105001001",
@@ -134,11 +179,33 @@ def build_dataset() -> None:
         status="done",
         area="education",
         created=at(20, 9, month=12, year=2025),
+        program_name="希望工程",
+        villagers=8,
+        poor=2,
     )
-    s1 = activity("night_school", "140105001001", at(5, 19, month=5), capacity=30, taken=4, status="done")
+    s1 = activity(
+        "night_school",
+        "140105001001",
+        at(5, 19, month=5),
+        capacity=30,
+        taken=4,
+        status="done",
+        program_name="七彩假期",
+        villagers=30,
+    )
     activity("lecture_hall", "140105002001", at(5, 19), capacity=30, taken=2, status="open")
     activity("night_school", "140105001002", at(1, 19, month=6), capacity=30, taken=0, status="cancelled")
-    s4 = activity("lecture_hall", "140106001001", at(1, 9, month=7), capacity=20, taken=5, status="done")
+    s4 = activity(
+        "lecture_hall",
+        "140106001001",
+        at(1, 9, month=7),
+        capacity=20,
+        taken=5,
+        status="done",
+        program_name="希望工程",
+        villagers=15,
+        poor=6,
+    )
 
     record(v1, n1, at(10, 9, month=4), 120)
     record(v2, n1, at(10, 9, month=4), 90)

@@ -152,3 +152,39 @@ def test_bad_parameters(api, county, params, field):
 
 def test_three_years_are_allowed(api, county):
     assert stats(api, county, **{"from": "2024-01-01", "to": "2026-12-31"})["to"] == "2026-12-31"
+
+
+def test_villagers_reached_by_the_organisers_village(api, county, hire):
+    answer = stats(api, county)
+    total = answer["region"]["figures"]
+    # n1 12 (5 poor), n5 8 (2), s1 30 (poor not given): all in 小店村; s4 is in the other county.
+    assert (total["villagers"], total["villagers_poor"]) == (50, 7)
+    rows = by_code(answer["children"])
+    assert (rows["140105001"]["villagers"], rows["140105002"]["villagers"]) == (50, 0)
+    areas = {row["area"]: row["figures"] for row in answer["areas"]}
+    assert (areas["education"]["villagers"], areas["education"]["villagers_poor"]) == (20, 7)  # sessions have no area
+    city = stats(api, hire.staff("140100"))["region"]["figures"]
+    assert (city["villagers"], city["villagers_poor"]) == (65, 13)
+    may = stats(api, county, **{"from": "2026-05-01", "to": "2026-05-31"})["region"]["figures"]
+    assert (may["villagers"], may["villagers_poor"]) == (30, 0)
+
+
+def test_per_program_by_the_organisers_village(api, county, hire):
+    programs = {row["name"]: row for row in stats(api, county)["programs"]}
+    assert list(programs) == ["希望工程", "七彩假期"]  # the seeded order; programs with nothing have no row
+    hope, holiday = programs["希望工程"], programs["七彩假期"]
+    # 希望工程: n1 posted in April and filled (n5 was posted last year); r1 120 + r2 90 + r6 60 by v1, v2, v6.
+    assert (hope["needs_posted"], hope["needs_filled"], hope["fill_rate"], hope["slots_taken"]) == (1, 1, 1.0, 2)
+    assert (hope["volunteers_served"], hope["hours"]) == (3, 4.5)
+    assert (hope["villagers"], hope["villagers_poor"], hope["sessions_held"]) == (20, 7, 0)
+    # 七彩假期: s1 held, r3 r4 r5 came, r3 120 and r5 60 confirmed.
+    assert (holiday["sessions_held"], holiday["session_attendees"]) == (1, 3)
+    assert (holiday["volunteers_served"], holiday["hours"], holiday["villagers"]) == (2, 3.0, 30)
+    assert (holiday["needs_posted"], holiday["fill_rate"]) == (0, None)
+    city = {row["name"]: row for row in stats(api, hire.staff("140100"))["programs"]}
+    # The other county adds s4 (r8 v5 90, 15 villagers of 6 poor) to 希望工程 and n4 to 七彩假期.
+    hope = city["希望工程"]
+    assert (hope["hours"], hope["volunteers_served"], hope["villagers"]) == (6.0, 4, 35)
+    assert (city["七彩假期"]["needs_posted"], city["七彩假期"]["needs_filled"]) == (1, 1)
+    may = stats(api, county, **{"from": "2026-05-01", "to": "2026-05-31"})["programs"]
+    assert [row["name"] for row in may] == ["七彩假期"]

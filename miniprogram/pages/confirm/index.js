@@ -1,5 +1,6 @@
 // Confirm who came and for how long (谁组织谁记录、谁记录谁证明): each record's hours as checked in
-// and out, changed only with a reason.
+// and out, changed only with a reason; and how many villagers the activity reached (counts only, never
+// who), sent with each confirmation: the backend keeps the latest count given.
 const api = require('../../utils/api')
 const format = require('../../utils/format')
 const catalog = require('../../utils/catalog')
@@ -20,7 +21,7 @@ function view(r) {
 }
 
 Component({
-  data: { activity: null, items: [], loaded: false, errors: {} },
+  data: { activity: null, items: [], loaded: false, errors: {}, villagers: '', poorHouseholds: '', reachError: '' },
   methods: {
     onLoad(query) {
       this.setData({ activity: query.activity })
@@ -30,7 +31,13 @@ Component({
     async load() {
       try {
         const answer = await api.call('attendance', { activity: this.data.activity })
-        this.setData({ items: answer.items.map(view), loaded: true })
+        const reached = answer.items.length ? answer.items[0].activity : null
+        this.setData({
+          items: answer.items.map(view),
+          loaded: true,
+          villagers: reached && reached.villagers !== null && reached.villagers !== undefined ? String(reached.villagers) : '',
+          poorHouseholds: reached && reached.poor_households !== null && reached.poor_households !== undefined ? String(reached.poor_households) : '',
+        })
       } catch (e) {
         this.setData({ loaded: true })
         api.showError(e)
@@ -42,8 +49,16 @@ Component({
       this.setData({ [`items[${index}].${field}`]: e.detail.value })
     },
 
+    onReach(e) {
+      this.setData({ [e.currentTarget.dataset.field]: e.detail.value, reachError: '' })
+    },
+
     body(item) {
       const body = {}
+      if (this.data.villagers.trim() !== '') {
+        body.villagers = Number(this.data.villagers)
+        if (this.data.poorHouseholds.trim() !== '') body.poor_households = Number(this.data.poorHouseholds)
+      }
       if (item.hours !== '' && Number(item.hours) !== item.computed) {
         body.hours = Number(item.hours)
         body.reason = item.reason.trim()
@@ -60,7 +75,9 @@ Component({
         wx.showToast({ title: `已确认 ${item.name}`, icon: 'none' })
       } catch (err) {
         api.showError(err)
-        this.setData({ [`items[${index}].error`]: err.message })
+        const fields = api.fieldErrors(err)
+        const reachError = fields.villagers || fields.poor_households || ''
+        this.setData({ [`items[${index}].error`]: reachError ? '' : err.message, reachError })
       }
     },
   },

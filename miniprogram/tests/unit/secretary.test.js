@@ -169,4 +169,39 @@ describe('confirming who came', () => {
     expect(wx.toasts).toContain('志愿者尚未签退')
     expect(h.text(page)).toContain('志愿者尚未签退')
   })
+
+  test('the villagers reached go with the confirmation, shown as last entered, and a bad count is shown beside them', async () => {
+    const reached = { ...RECORD, activity: { ...RECORD.activity, villagers: 20, poor_households: 6 } }
+    const wx = h.installWx(routes({
+      'GET /attendance': h.ok({ items: [reached, { ...reached, id: 32 }] }),
+      'POST /attendance/31/confirm': h.ok({ ...reached, status: 'confirmed', confirmed_hours: 2 }),
+      'POST /attendance/32/confirm': h.fail(422, 'validation_failed', '提交的内容有误，请检查后重试', { poor_households: '贫困户村民人数不能超过参与村民人数' }),
+    }))
+    const page = h.loadPage('pages/confirm/index', { activity: '9' })
+    await h.settle(10)
+    expect(page.instance.data.villagers).toBe('20')
+    expect(page.instance.data.poorHouseholds).toBe('6')
+    page.instance.onReach({ currentTarget: { dataset: { field: 'villagers' } }, detail: { value: '25' } })
+    await h.tap(page, '#confirm-31')
+    await h.settle(10)
+    expect(wx.requests.find((r) => r.path === '/attendance/31/confirm').body).toEqual({ villagers: 25, poor_households: 6 })
+    page.instance.onReach({ currentTarget: { dataset: { field: 'poorHouseholds' } }, detail: { value: '30' } })
+    await h.tap(page, '#confirm-32')
+    await h.settle(10)
+    expect(wx.requests.find((r) => r.path === '/attendance/32/confirm').body).toEqual({ villagers: 25, poor_households: 30 })
+    expect(h.text(page)).toContain('贫困户村民人数不能超过参与村民人数')
+  })
+
+  test('with no count entered nothing about villagers is sent', async () => {
+    const wx = h.installWx(routes({
+      'GET /attendance': h.ok({ items: [RECORD] }),
+      'POST /attendance/31/confirm': h.ok({ ...RECORD, status: 'confirmed', confirmed_hours: 2 }),
+    }))
+    const page = h.loadPage('pages/confirm/index', { activity: '9' })
+    await h.settle(10)
+    expect(h.text(page)).toContain('参与村民')
+    await h.tap(page, '#confirm-31')
+    await h.settle(10)
+    expect(wx.requests.find((r) => r.path === '/attendance/31/confirm').body).toEqual({})
+  })
 })
