@@ -46,6 +46,7 @@ from app.extensions import db
 from app.regions import operations as regions
 from app.regions.models import Region
 from app.stats import queries
+from app.volunteers.availability import AREA_INDEX
 from bench.bulk import load
 from config.catalog import AREAS
 
@@ -159,10 +160,12 @@ def _people_and_service(rng: random.Random, villages: list[str], counties: list[
     for n, home in enumerate(volunteer_homes, start=1):
         created = _moment(rng, datetime(2023, 1, 1, tzinfo=UTC), 1430)
         withdrawn = created + timedelta(days=rng.randrange(30, 300)) if rng.random() < 0.02 else None
-        volunteers.append((n, n, "志愿者", home, "2026-11", created, created, created, withdrawn, "[]", "[]"))
-        teams += [(n, area, created) for area in rng.sample(areas, rng.choice((1, 1, 2)))]
+        joined = rng.sample(areas, rng.choice((1, 1, 2)))
+        bits = sum(1 << AREA_INDEX[area] for area in joined)  # what the model derives from the memberships
+        volunteers.append((n, n, "志愿者", home, "2026-11", created, created, created, withdrawn, "[]", "[]", bits))
+        teams += [(n, area, created) for area in joined]
     columns = ("id", "user_id", "name", "home_region_code", "consent_version", "consented_at", "created_at")
-    load("volunteers", (*columns, "updated_at", "withdrawn_at", "skills", "availability"), volunteers)
+    load("volunteers", (*columns, "updated_at", "withdrawn_at", "skills", "availability", "team_bits"), volunteers)
     load("team_memberships", ("volunteer_id", "area", "joined_at"), teams)
     del volunteers, teams
     activities, seats = _activities(rng, villages, organiser, max(records // 13, 10))
@@ -187,7 +190,7 @@ def _activities(rng: random.Random, villages: list[str], organiser: int, count: 
 
 ACTIVITY_COLUMNS = (
     "id", "type", "village_code", "title", "description", "area", "skills", "kind", "topic", "starts_at",
-    "ends_at", "capacity", "taken", "held", "status", "created_by", "created_at", "updated_at",
+    "ends_at", "capacity", "taken", "held", "status", "created_by", "created_at", "updated_at", "attendees",
 )  # fmt: skip
 
 
@@ -196,9 +199,10 @@ def _records(rng: random.Random, activities: list[list], seats: list[int], peopl
     regulars = rng.sample(range(1, people + 1), max(1, people * 4 // 10))
     signups, records = [], []
     pairs: set[int] = set()  # one sign-up per volunteer and activity
+    begun = [activity for activity in activities if activity[9] < NOW]  # no record is checked in ahead of now
     for n in range(1, count + 1):
         while True:
-            activity = activities[rng.randrange(len(activities))]
+            activity = begun[rng.randrange(len(begun))]
             who = regulars[min(int(rng.expovariate(3.0) * len(regulars)), len(regulars) - 1)]
             if who * len(seats) + activity[0] not in pairs:
                 break
@@ -214,8 +218,9 @@ def _records(rng: random.Random, activities: list[list], seats: list[int], peopl
         )  # fmt: skip
     for activity in activities:
         taken = seats[activity[0]]
-        activity[11] = taken + rng.choice((0, 0, 1, 3))  # capacity: some full, some not
+        activity[11] = max(1, taken + rng.choice((0, 0, 1, 3)))  # capacity: some full, some not
         activity[12] = taken
+        activity.append(taken)  # attendees: every sign-up here came and has its record
         activity[14] = "done" if activity[10] < NOW else ("filled" if taken >= activity[11] else "open")
     load("activities", ACTIVITY_COLUMNS, activities)
     signup_columns = ("id", "volunteer_id", "activity_id", "status", "source", "starts_at", "ends_at", "created_at")

@@ -95,6 +95,13 @@ class Activity(Model):
             postgresql_where=text("escalated_at IS NOT NULL"),
             sqlite_where=text("escalated_at IS NOT NULL"),
         ),
+        # Statistics per program (app.stats.programs) start from the activities of a program.
+        Index(
+            "ix_activities_program_id",
+            "program_id",
+            postgresql_where=text("program_id IS NOT NULL"),
+            sqlite_where=text("program_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -121,6 +128,9 @@ class Activity(Model):
     #: Seats held by open dispatch offers (app/dispatch); like taken, only conditional updates change
     #: it, and never with updated_at (the sign-up target cache keys on that, and holds are not edits).
     held: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: Who came: the service records check-in made (one per sign-up), counted up in the same statement
+    #: style and never with updated_at, so the statistics need not count a year of records.
+    attendees: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     status: Mapped[str] = mapped_column(String(16))
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

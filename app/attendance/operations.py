@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import Secretary
@@ -94,6 +94,7 @@ def check_in(principal: Principal, code_text: str, *, at: tuple[float, float] | 
         db.session.flush()
     except IntegrityError:  # the same scan sent twice at once
         raise Conflict("你已经签到过了", code="already_checked_in") from None
+    db.session.execute(update(Activity).where(Activity.id == activity.id).values(attendees=Activity.attendees + 1))
     audit.record("check_in", "service_record", record.id, after=snapshot(record), region_code=activity.village_code)
     return record
 

@@ -22,6 +22,7 @@ from app.core import clock
 from app.core.access import Principal
 from app.demo import dispatch, script, stage, story
 from app.extensions import db
+from app.programs import operations as programs
 from app.regions import operations as regions
 from app.regions.models import Region
 from app.volunteers import operations as volunteers
@@ -89,6 +90,7 @@ def seed_demo(volunteer_count: int):
         # The people were there before the story began (registered, appointed) — on the first run.
         clock.freeze(now - script.HISTORY - timedelta(days=5))
         regions.load_official("140000")
+        programs.ensure_usual()  # the migration seeded them; the story's activities name some
         villages = _seed_geography(rng)
         staff_created = _seed_staff()
         secretaries = _seed_secretaries(villages)

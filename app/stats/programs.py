@@ -57,11 +57,11 @@ def by_program(prefix: str, span: Period, now: datetime) -> list[ProgramFigures]
         )
         .where(posted(span, prefix), program)
         .group_by(Activity.program_id),
-        select(Activity.program_id, func.count().label("sessions_held"))
-        .where(held(span, prefix, now), program)
-        .group_by(Activity.program_id),
-        select(Activity.program_id, func.count().label("session_attendees"))
-        .join(ServiceRecord, ServiceRecord.activity_id == Activity.id)
+        select(
+            Activity.program_id,
+            func.count().label("sessions_held"),
+            func.sum(Activity.attendees).label("session_attendees"),
+        )
         .where(held(span, prefix, now), program)
         .group_by(Activity.program_id),
         select(

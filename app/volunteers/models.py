@@ -98,6 +98,7 @@ class TeamMembership(Model):
     __table_args__ = (
         CheckConstraint(f"area IN ({_AREA_LIST})", name="area"),
         Index("ix_team_memberships_area", "area"),
+        Index("ix_team_memberships_joined_at", "joined_at"),
     )
 
     volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id", ondelete="CASCADE"), primary_key=True)

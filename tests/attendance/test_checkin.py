@@ -3,7 +3,7 @@
 from datetime import datetime, timedelta
 
 from app.core import clock
-from tests.attendance.helpers import END, OTHER_VILLAGE, START, at
+from tests.attendance.helpers import END, OTHER_VILLAGE, START, VILLAGE, at
 from tests.contract import assert_error
 
 
@@ -142,3 +142,17 @@ def test_a_volunteer_who_has_checked_in_cannot_withdraw(site):
     clock.freeze(at(8, 18, 50))
     response = site.api.as_(volunteer).delete(f"/sessions/{site.session}/signups/me")
     assert response.status_code == 409, response.status_code
+
+
+def test_the_county_s_statistics_count_who_checked_in(site):
+    """Check-in counts the session's attendees (activities.attendees), which GET /stats reads."""
+    present, _absent = site.volunteer(name="李到场"), site.volunteer(name="王缺席")
+    site.check_in(present, at(8, 19, 25))
+    assert site.check_in(present, at(8, 19, 26)).status_code == 409  # a second scan counts nothing
+    clock.freeze(at(9, 9))
+    county = site.build.staff(VILLAGE[:6])
+    answer = site.api.as_(county).get("/stats")
+    assert answer.status_code == 200, answer.json
+    figures = answer.json["region"]["figures"]
+    assert (figures["sessions_held"], figures["session_signups"], figures["session_attendees"]) == (1, 2, 1)
+    assert figures["attendance_rate"] == 0.5

@@ -99,6 +99,7 @@ def activity(
 
 
 def record(who: Volunteer, what: Activity, at_: datetime, minutes: int | None, status: str = "confirmed") -> None:
+    what.attendees = (what.attendees or 0) + 1  # as check-in counts them
     db.session.flush()
     signup = Signup(
         volunteer_id=who.id,

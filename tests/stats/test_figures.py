@@ -1,8 +1,16 @@
 """The figures of the small province in dataset.py, counted by hand, through the API."""
 
-import pytest
+from datetime import date
 
+import pytest
+from sqlalchemy import select
+
+from app.extensions import db
+from app.regions.models import Region
+from app.stats import queries
+from app.volunteers.models import TeamMembership, Volunteer
 from tests.contract import assert_error
+from tests.fixtures import at
 
 pytestmark = pytest.mark.usefixtures("dataset")
 
@@ -188,3 +196,19 @@ def test_per_program_by_the_organisers_village(api, county, hire):
     assert (city["七彩假期"]["needs_posted"], city["七彩假期"]["needs_filled"]) == (1, 1)
     may = stats(api, county, **{"from": "2026-05-01", "to": "2026-05-31"})["programs"]
     assert [row["name"] for row in may] == ["七彩假期"]
+
+
+def test_team_members_are_those_in_the_team_by_the_period_s_end(ctx):
+    """Counted from team_bits, less those who joined after the period; a member who joined in October is
+    in this year's medical team but not in the first half's."""
+    v2 = db.session.scalars(select(Volunteer).where(Volunteer.home_region_code == "140105001002")).one()
+    v2.teams.append(TeamMembership(area="medical", joined_at=at(1, 9, month=10)))
+    db.session.flush()
+    county = db.session.get_one(Region, "140105")
+
+    def members(end: date) -> dict[str, int]:
+        areas = queries.overview(county, queries.period(date(2026, 1, 1), end)).areas
+        return {row.area: row.figures.volunteers for row in areas if row.figures.volunteers}
+
+    assert members(date(2026, 12, 1)) == {"education": 2, "medical": 3, "culture": 1}
+    assert members(date(2026, 6, 30)) == {"education": 2, "medical": 2, "culture": 1}
