@@ -76,6 +76,10 @@ class BaseConfig:
     WTF_CSRF_CHECK_DEFAULT = False
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session, which idles out on its own
 
+    # The most service records one xlsx export may hold: a workbook is written at about 4,000 records a
+    # second (bench/export_records.py), so a larger one would outlast the proxy in front of the request.
+    EXPORT_MAX_RECORDS = _env_int("EXPORT_MAX_RECORDS", 400_000)
+
     # How many reverse proxies (nginx) stand in front of gunicorn and set X-Forwarded-For.
     PROXY_HOPS = _env_int("PROXY_HOPS", 0)
     TIMEZONE = "Asia/Shanghai"

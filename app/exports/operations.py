@@ -3,11 +3,12 @@ does), build the workbook, hand back a streamed download."""
 
 from datetime import date
 
-from flask import Response
+from flask import Response, current_app
 from sqlalchemy import select
 
 from app.accounts.models import StaffAccount
 from app.core.access import Principal
+from app.core.errors import InvalidInput
 from app.exports import national, records
 from app.exports.sheets import download
 from app.extensions import db
@@ -15,8 +16,18 @@ from app.stats import queries as stats
 
 
 def scope_for(principal: Principal, region: str | None, start: date | None, end: date | None) -> records.Scope:
-    """403 for non-staff or outside their region, 422 for a bad period: exactly as GET /stats answers."""
-    return records.Scope(stats.region_for(principal, region), stats.period(start, end))
+    """403 for non-staff or outside their region, 422 for a bad period: exactly as GET /stats answers;
+    422 `export_too_large` when the scope holds more records than one workbook may (EXPORT_MAX_RECORDS)."""
+    scope = records.Scope(stats.region_for(principal, region), stats.period(start, end))
+    limit = current_app.config["EXPORT_MAX_RECORDS"]
+    count = records.count(scope)
+    if count > limit:
+        raise InvalidInput(
+            f"该区划和期间有 {count} 条服务记录，超过一次导出的上限 {limit} 条，请按下级区划或缩短期间分别导出",
+            code="export_too_large",
+            fields={"region": "记录过多，请选择下级区划", "to": "或缩短期间"},
+        )
+    return scope
 
 
 def _who(principal: Principal) -> str:

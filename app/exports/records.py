@@ -356,6 +356,11 @@ class Exported:
     minutes: int
 
 
+def count(scope: Scope) -> int:
+    """The service records an export of the scope would hold."""
+    return db.session.scalar(in_scope(scope, func.count())) or 0
+
+
 def summary(scope: Scope) -> tuple[int, int, int]:
     """Records, confirmed minutes and distinct volunteers: the figures the 说明 sheet states."""
     row = db.session.execute(

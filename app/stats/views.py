@@ -6,43 +6,12 @@ from app.stats.schemas import FiguresOut, ProgramFiguresOut, StatsOut
 
 
 def figures_out(figures: Figures) -> FiguresOut:
-    return FiguresOut(
-        volunteers=figures.volunteers,
-        active_volunteers=figures.active_volunteers,
-        hours=figures.hours,
-        hours_month=figures.hours_month,
-        hours_year=figures.hours_year,
-        needs_posted=figures.needs_posted,
-        needs_filled=figures.needs_filled,
-        fill_rate=figures.fill_rate,
-        slots=figures.slots,
-        slots_taken=figures.slots_taken,
-        sessions_held=figures.sessions_held,
-        session_capacity=figures.session_capacity,
-        session_signups=figures.session_signups,
-        session_attendees=figures.session_attendees,
-        attendance_rate=figures.attendance_rate,
-        villagers=figures.villagers,
-        villagers_poor=figures.villagers_poor,
-    )
+    """Every field the answer documents, read by name (hours and rates are the dataclass' properties)."""
+    return FiguresOut.model_validate({name: getattr(figures, name) for name in FiguresOut.model_fields})
 
 
 def program_out(row: ProgramFigures) -> ProgramFiguresOut:
-    return ProgramFiguresOut(
-        program_id=row.program_id,
-        name=row.name,
-        needs_posted=row.needs_posted,
-        needs_filled=row.needs_filled,
-        fill_rate=row.fill_rate,
-        slots=row.slots,
-        slots_taken=row.slots_taken,
-        sessions_held=row.sessions_held,
-        session_attendees=row.session_attendees,
-        villagers=row.villagers,
-        villagers_poor=row.villagers_poor,
-        volunteers_served=row.volunteers_served,
-        hours=row.hours,
-    )
+    return ProgramFiguresOut.model_validate({name: getattr(row, name) for name in ProgramFiguresOut.model_fields})
 
 
 def stats_out(overview: Overview) -> dict:

@@ -134,3 +134,19 @@ def test_the_console_downloads_it_for_its_own_region_only(app, client, dataset):
     assert client.get("/console/exports/records.xlsx", query_string={"region": "140106"}).status_code == 404
     assert client.get("/console/exports/national.xlsx", query_string={"region": "14010"}).status_code == 404
     assert "导出服务记录" in client.get("/console/").get_data(as_text=True)
+
+
+def test_an_export_larger_than_one_workbook_may_hold_is_refused_with_what_to_do(
+    app, api, client, hire, dataset, monkeypatch
+):
+    monkeypatch.setitem(app.config, "EXPORT_MAX_RECORDS", 6)  # 小店区 has 6 confirmed records, the city 7
+    staff = hire.staff("140100")
+    assert _book(api.as_(staff).get("/exports/records.xlsx", region="140105", **PERIOD))
+    for path in ("/exports/records.xlsx", "/exports/national.xlsx"):
+        refused = api.as_(staff).get(path, region="140100", **PERIOD)
+        assert_error(refused, 422, "export_too_large", "region")
+        assert "7 条服务记录" in refused.json["error"]["message"] and "上限 6 条" in refused.json["error"]["message"]
+    make_staff(app, "export-taiyuan", "140100")
+    assert sign_in(client, "export-taiyuan").status_code == 302
+    page = client.get("/console/exports/records.xlsx", query_string={"region": "140100", **PERIOD})
+    assert page.status_code == 422 and "请按下级区划或缩短期间分别导出" in page.get_data(as_text=True)
