@@ -132,7 +132,8 @@ def _after(prefix: str) -> str:
     return prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
-def _who(prefixes: Sequence[str], only: Iterable[int] | None) -> Any:
+def _who(prefixes: Sequence[str], only: Iterable[int] | None, teams: int = 0) -> Any:
+    """`teams`: area team bits (Volunteer.team_bits) of which a volunteer must hold one; 0, any."""
     condition = and_(
         Volunteer.withdrawn_at.is_(None),
         Volunteer.offers_paused.is_(False),
@@ -141,10 +142,12 @@ def _who(prefixes: Sequence[str], only: Iterable[int] | None) -> Any:
     )
     if only is not None:
         condition = and_(condition, Volunteer.id.in_(sorted({int(v) for v in only})))
+    if teams:
+        condition = and_(condition, Volunteer.team_bits.op("&")(teams) != 0)
     return condition
 
 
-def volunteers_select(prefixes: Sequence[str], only: Iterable[int] | None = None) -> Select:
+def volunteers_select(prefixes: Sequence[str], only: Iterable[int] | None = None, teams: int = 0) -> Select:
     """One row per eligible-looking volunteer, every column fixed-width and not null (the COPY layout)."""
     rollup = DispatchRollup
     return (
@@ -162,11 +165,13 @@ def volunteers_select(prefixes: Sequence[str], only: Iterable[int] | None = None
         )
         .select_from(Volunteer)
         .outerjoin(rollup, rollup.volunteer_id == Volunteer.id)
-        .where(_who(prefixes, only))
+        .where(_who(prefixes, only, teams))
     )  # no ORDER BY: a million-row sort spills to disk; numpy sorts the ids
 
 
-def skills_select(prefixes: Sequence[str], wanted: Sequence[str], only: Iterable[int] | None = None) -> Select:
+def skills_select(
+    prefixes: Sequence[str], wanted: Sequence[str], only: Iterable[int] | None = None, teams: int = 0
+) -> Select:
     """(volunteer id, index into `wanted`) for each wanted normalised skill a volunteer holds."""
     dialect = db.session.get_bind().dialect.name
     if dialect == "postgresql":
@@ -178,7 +183,7 @@ def skills_select(prefixes: Sequence[str], wanted: Sequence[str], only: Iterable
         select(Volunteer.id.cast(db.BigInteger), cast(index, db.BigInteger))
         .select_from(Volunteer)
         .join(keys, true())
-        .where(_who(prefixes, only), cast(Volunteer.skill_keys, db.Text) != "[]", keys.c.value.in_(list(wanted)))
+        .where(_who(prefixes, only, teams), cast(Volunteer.skill_keys, db.Text) != "[]", keys.c.value.in_(list(wanted)))
     )
 
 
@@ -258,11 +263,13 @@ def load(
     busy_from: datetime,
     busy_to: datetime,
     only: Iterable[int] | None = None,
+    teams: int = 0,
 ) -> Pool:
     """The volunteers under `prefixes` (all, when empty) who have not withdrawn or paused offers, with what
-    the filters and costs read; `only` narrows them to given ids (a re-offer's kept candidates)."""
+    the filters and costs read; `only` narrows them to given ids (a re-offer's kept candidates), `teams` to
+    the members of one of the given area teams (bits; 0: everyone)."""
     only_list = None if only is None else list(only)
-    columns = read_columns(volunteers_select(prefixes, only_list), VOLUNTEER_FIELDS)
+    columns = read_columns(volunteers_select(prefixes, only_list, teams), VOLUNTEER_FIELDS)
     by_id = np.argsort(columns["id"], kind="stable")
     columns = {name: values[by_id] for name, values in columns.items()}
     ids = columns["id"]
@@ -282,13 +289,13 @@ def load(
     if not n:
         return pool
     if wanted_skills:
-        held = read_columns(skills_select(prefixes, wanted_skills, only_list), PAIR_FIELDS)
+        held = read_columns(skills_select(prefixes, wanted_skills, only_list, teams), PAIR_FIELDS)
         at = pool.positions(held["volunteer"])
         for index, name in enumerate(wanted_skills):
             has = np.zeros(n, dtype=bool)
             has[at[(at >= 0) & (held["value"] == index)]] = True
             pool.skills[name] = has
-    _load_busy(pool, prefixes, only_list, busy_from, busy_to)
+    _load_busy(pool, prefixes, only_list, busy_from, busy_to, teams)
     _load_offered(pool, activity_ids)
     return pool
 
@@ -297,7 +304,9 @@ def _epochs(values: Iterable[datetime]) -> np.ndarray:
     return np.fromiter((int(v.timestamp()) for v in values), dtype=np.int64)
 
 
-def _load_busy(pool: Pool, prefixes: Sequence[str], only: list[int] | None, busy_from: datetime, busy_to: datetime):
+def _load_busy(
+    pool: Pool, prefixes: Sequence[str], only: list[int] | None, busy_from: datetime, busy_to: datetime, teams: int
+):
     """Confirmed sign-ups and open offers overlapping [busy_from, busy_to), of volunteers in the pool."""
     signups = db.session.execute(
         select(Signup.volunteer_id, Signup.starts_at, Signup.ends_at)
@@ -306,14 +315,14 @@ def _load_busy(pool: Pool, prefixes: Sequence[str], only: list[int] | None, busy
             Signup.status == "confirmed",
             Signup.ends_at > busy_from,
             Signup.starts_at < busy_to,
-            _who(prefixes, only),
+            _who(prefixes, only, teams),
         )
     ).all()
     open_offers = db.session.execute(
         select(Offer.volunteer_id, Activity.starts_at, Activity.ends_at)
         .join(Activity, Activity.id == Offer.activity_id)
         .join(Volunteer, Volunteer.id == Offer.volunteer_id)
-        .where(Offer.status == "offered", _who(prefixes, only))
+        .where(Offer.status == "offered", _who(prefixes, only, teams))
     ).all()
     rows = [*signups, *open_offers]
     volunteer = pool.positions(np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)))

@@ -23,7 +23,8 @@ from tests.fixtures import at
 def test_the_bulk_loader_reads_what_the_profiles_say(app, api, build, secretary, county):
     weekend = [{"weekday": 6, "start": "08:00", "end": "12:00"}, {"weekday": 7, "start": "14:00", "end": "18:30"}]
     skilled = volunteer(build, availability=weekend, skills=["ＰＰＴ 制作", "支教"], areas=["education", "medical"])
-    plain = volunteer(build, TOWNSHIP_VILLAGE, skills=[], areas=["culture"])
+    plain = volunteer(build, TOWNSHIP_VILLAGE, skills=[], areas=["culture", "education"])
+    outsider = volunteer(build, areas=["culture"])  # not in the need's area team: never read for it
     paused = volunteer(build)
     assert api.as_(paused).patch("/volunteers/me", {"offers_paused": True}).status_code == 200
     ids = [volunteer_id(app, api, token) for token in (skilled, plain)]
@@ -36,11 +37,12 @@ def test_the_bulk_loader_reads_what_the_profiles_say(app, api, build, secretary,
         found = rounds.load_pool([slot])
         at_ = found.positions(np.array(ids))
         assert (at_ >= 0).all() and found.positions(np.array([volunteer_id(app, api, paused)]))[0] == -1
+        assert found.positions(np.array([volunteer_id(app, api, outsider)]))[0] == -1
         i, j = (int(k) for k in at_)
         assert found.masks[i].tolist() == day_masks(weekend).tolist()
         assert found.home_padded[j] == int(TOWNSHIP_VILLAGE) and found.home_digits[j] == 12
         assert found.teams[i] == (1 << AREA_INDEX["education"]) | (1 << AREA_INDEX["medical"])
-        assert found.teams[j] == 1 << AREA_INDEX["culture"]
+        assert found.teams[j] == (1 << AREA_INDEX["culture"]) | (1 << AREA_INDEX["education"])
         assert found.skills["ppt 制作"].tolist()[i] and not found.skills["ppt 制作"].tolist()[j]
         assert found.monthly_cap[i] == -1
 
