@@ -28,7 +28,7 @@ from app.broadcasts import routes as broadcasts_routes
 from app.chatbot import cli as chatbot_cli
 from app.chatbot import routes as chatbot_routes
 from app.console import routes as console_routes
-from app.core import auth, schemas, transactions
+from app.core import auth, health, schemas, transactions
 from app.core.crypto import cipher
 from app.core.errors import register_error_handlers
 from app.dispatch import offers, rounds
@@ -209,7 +209,4 @@ def _register(app: OpenAPI) -> None:
     home_routes.init_app(app)  # the landing page at /, and the API viewer's page
     console_routes.init_app(app)  # the staff console under /console/ (HTML, CSRF-checked forms)
 
-    @app.get("/healthz", doc_ui=False)
-    def healthz():
-        db.session.execute(db.text("SELECT 1"))
-        return {"status": "ok", "sandbox": app.config["SANDBOX"]}
+    health.init_app(app)  # /livez, /readyz (and /healthz, its older name)

@@ -1,0 +1,38 @@
+"""Liveness and readiness: /livez answers while the process runs; /readyz only while the database (and
+Redis, when configured) answers, else 503 in the error shape naming what is missing."""
+
+from sqlalchemy.exc import OperationalError
+
+from app import create_app
+from app.core import health
+from tests.contract import assert_error
+
+NOWHERE_REDIS = "redis://127.0.0.1:1/0"
+
+
+def test_a_working_service_is_live_and_ready(client):
+    assert client.get("/livez").json == {"status": "ok"}
+    ready = client.get("/readyz")
+    assert ready.status_code == 200 and ready.json["status"] == "ok"
+    assert client.get("/healthz").status_code == 200
+
+
+def test_without_its_database_it_is_live_but_not_ready(client, monkeypatch):
+    """The suite's session is bound to its own database, so the outage is the driver's error itself."""
+
+    def unreachable(*args, **kwargs):
+        raise OperationalError("SELECT 1", {}, ConnectionRefusedError("connection refused"))
+
+    monkeypatch.setattr(health.db.session, "execute", unreachable)
+    assert client.get("/livez").status_code == 200
+    answer = client.get("/readyz")
+    assert_error(answer, 503, "not_ready", "database")
+    assert "数据库" in answer.json["error"]["message"] and answer.headers["Retry-After"] == "5"
+    assert client.get("/healthz").status_code == 503
+
+
+def test_without_its_redis_it_is_not_ready(app):
+    broken = create_app("test", SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"], REDIS_URL=NOWHERE_REDIS)
+    answer = broken.test_client().get("/readyz")
+    assert_error(answer, 503, "not_ready", "redis")
+    assert "Redis" in answer.json["error"]["message"]
