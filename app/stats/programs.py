@@ -10,13 +10,13 @@ gave it. Only programs with something in the period get a row; activities of no 
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 
 from app.activities.models import Activity
 from app.attendance.models import ServiceRecord
 from app.extensions import db
 from app.programs.models import Program
-from app.stats.scope import Period, held, in_scope, posted, reached_in
+from app.stats.scope import Period, activity_figures, in_scope
 
 
 @dataclass
@@ -28,6 +28,8 @@ class ProgramFigures:
     slots: int = 0
     slots_taken: int = 0
     sessions_held: int = 0
+    session_capacity: int = 0
+    session_signups: int = 0
     session_attendees: int = 0
     villagers: int = 0
     villagers_poor: int = 0
@@ -47,30 +49,9 @@ class ProgramFigures:
 def by_program(prefix: str, span: Period, now: datetime) -> list[ProgramFigures]:
     """One row per program, ordered by program id (the league's usual programs first, as seeded)."""
     program = Activity.program_id.is_not(None)
+    figures, where = activity_figures(span, prefix, now)
     queries = (
-        select(
-            Activity.program_id,
-            func.count().label("needs_posted"),
-            func.sum(case((Activity.taken >= Activity.capacity, 1), else_=0)).label("needs_filled"),
-            func.sum(Activity.capacity).label("slots"),
-            func.sum(Activity.taken).label("slots_taken"),
-        )
-        .where(posted(span, prefix), program)
-        .group_by(Activity.program_id),
-        select(
-            Activity.program_id,
-            func.count().label("sessions_held"),
-            func.sum(Activity.attendees).label("session_attendees"),
-        )
-        .where(held(span, prefix, now), program)
-        .group_by(Activity.program_id),
-        select(
-            Activity.program_id,
-            func.sum(Activity.villagers).label("villagers"),
-            func.coalesce(func.sum(Activity.poor_households), 0).label("villagers_poor"),
-        )
-        .where(reached_in(span, prefix, now), program)
-        .group_by(Activity.program_id),
+        select(Activity.program_id, *figures).where(where, program).group_by(Activity.program_id),
         select(
             Activity.program_id,
             func.count(func.distinct(ServiceRecord.volunteer_id)).label("volunteers_served"),

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_
+from sqlalchemy import ColumnElement, and_, func, or_
 
 from app.activities.models import Activity
 from app.core.clock import SERVICE_ZONE
@@ -78,3 +78,27 @@ def reached_in(span: Period, prefix: str, now: datetime) -> ColumnElement[bool]:
         Activity.starts_at < min(span.ends_at, now),
         in_scope(Activity.village_code, prefix),
     )
+
+
+def activity_figures(span: Period, prefix: str, now: datetime) -> tuple[list[Any], ColumnElement[bool]]:
+    """The aggregates of needs posted, sessions held (with who came, activities.attendees, counted by
+    check-in) and villagers reached, each over its own condition, and the condition any row must meet:
+    one scan of the activities gives all of them, grouped as the caller likes."""
+    is_posted, is_held, is_reached = posted(span, prefix), held(span, prefix, now), reached_in(span, prefix, now)
+
+    def total(column: Any, where: ColumnElement[bool], name: str) -> Any:
+        return func.sum(column).filter(where).label(name)
+
+    figures = [
+        func.count().filter(is_posted).label("needs_posted"),
+        func.count().filter(is_posted, Activity.taken >= Activity.capacity).label("needs_filled"),
+        total(Activity.capacity, is_posted, "slots"),
+        total(Activity.taken, is_posted, "slots_taken"),
+        func.count().filter(is_held).label("sessions_held"),
+        total(Activity.capacity, is_held, "session_capacity"),
+        total(Activity.taken, is_held, "session_signups"),
+        total(Activity.attendees, is_held, "session_attendees"),
+        total(Activity.villagers, is_reached, "villagers"),
+        total(Activity.poor_households, is_reached, "villagers_poor"),
+    ]
+    return figures, and_(in_scope(Activity.village_code, prefix), or_(is_posted, is_held, is_reached))
