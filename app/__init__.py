@@ -13,7 +13,7 @@ from flask_openapi3.types import SecuritySchemesDict
 from redis import Redis
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import demo, models, wechat
+from app import demo, health, models, wechat
 from app.accounts import cli as accounts_cli
 from app.accounts import operations as accounts_operations
 from app.accounts import routes as accounts_routes
@@ -28,7 +28,7 @@ from app.broadcasts import routes as broadcasts_routes
 from app.chatbot import cli as chatbot_cli
 from app.chatbot import routes as chatbot_routes
 from app.console import routes as console_routes
-from app.core import auth, health, schemas, transactions
+from app.core import auth, schemas, transactions
 from app.core.crypto import cipher
 from app.core.errors import register_error_handlers
 from app.dispatch import offers, rounds

@@ -1,10 +1,10 @@
 """Liveness and readiness: /livez answers while the process runs; /readyz only while the database (and
 Redis, when configured) answers, else 503 in the error shape naming what is missing."""
 
+from redis import Redis
 from sqlalchemy.exc import OperationalError
 
-from app import create_app
-from app.core import health
+from app import health
 from tests.contract import assert_error
 
 NOWHERE_REDIS = "redis://127.0.0.1:1/0"
@@ -31,8 +31,10 @@ def test_without_its_database_it_is_live_but_not_ready(client, monkeypatch):
     assert client.get("/healthz").status_code == 503
 
 
-def test_without_its_redis_it_is_not_ready(app):
-    broken = create_app("test", SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"], REDIS_URL=NOWHERE_REDIS)
-    answer = broken.test_client().get("/readyz")
+def test_without_its_redis_it_is_not_ready(client, monkeypatch):
+    """A Redis that does not answer (no second app: extensions such as the limiter are shared)."""
+    monkeypatch.setattr(health, "redis_client", lambda: Redis.from_url(NOWHERE_REDIS, socket_connect_timeout=1))
+    answer = client.get("/readyz")
     assert_error(answer, 503, "not_ready", "redis")
     assert "Redis" in answer.json["error"]["message"]
+    assert client.get("/livez").status_code == 200
