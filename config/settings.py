@@ -55,7 +55,11 @@ class BaseConfig:
     TOKEN_TTL_STAFF = timedelta(hours=_env_int("STAFF_TOKEN_TTL_HOURS", 12))
 
     STAFF_LOGIN_RATE_LIMIT = _env("STAFF_LOGIN_RATE_LIMIT", "10 per minute")
-    WECHAT_LOGIN_RATE_LIMIT = _env("WECHAT_LOGIN_RATE_LIMIT", "30 per minute")
+    # Mini-program logins per client address: a county square of volunteers may share one carrier NAT
+    # address, so the ceiling is high; what marks an abuser is codes WeChat refuses (a guessed or replayed
+    # code answers 401), and those alone count toward the failure limit, which then stops that address.
+    WECHAT_LOGIN_RATE_LIMIT = _env("WECHAT_LOGIN_RATE_LIMIT", "1200 per minute")
+    WECHAT_LOGIN_FAILURE_LIMIT = _env("WECHAT_LOGIN_FAILURE_LIMIT", "20 per minute")
     # "That phone number is taken" answers, which would let anyone logged in probe who is registered.
     PHONE_TAKEN_LIMIT_PER_USER = _env("PHONE_TAKEN_LIMIT_PER_USER", "5 per hour")
     PHONE_TAKEN_LIMIT_PER_CLIENT = _env("PHONE_TAKEN_LIMIT_PER_CLIENT", "30 per hour")

@@ -28,8 +28,14 @@ api = APIBlueprint(
 BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
 
 
+def _refused(answer) -> bool:
+    """A code WeChat refused (guessed, replayed, expired): what the failure limit counts."""
+    return answer.status_code == 401
+
+
 @api.post("/auth/wechat-login", responses={200: LoginOut, 401: ErrorOut, 429: ErrorOut, 503: ErrorOut})
 @limiter.limit(lambda: limiter_config("WECHAT_LOGIN_RATE_LIMIT"))
+@limiter.limit(lambda: limiter_config("WECHAT_LOGIN_FAILURE_LIMIT"), deduct_when=_refused)
 def wechat_login(body: WechatLoginIn):
     """小程序登录：用 wx.login 的 code 换取令牌。"""
     token, user = operations.wechat_login(body.code)

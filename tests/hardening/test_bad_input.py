@@ -5,6 +5,7 @@ import json
 
 import pytest
 
+from config.settings import BaseConfig
 from tests.builders import registration
 from tests.contract import assert_error, created
 from tests.sessions.helpers import need_body, row_counts, session_body
@@ -207,10 +208,37 @@ def test_429_says_when_to_try_again(app, api):
     try:
         answers = [api.post("/auth/wechat-login", {"code": f"dev:burst-{n}"}) for n in range(3)]
     finally:
-        app.config["WECHAT_LOGIN_RATE_LIMIT"] = "30 per minute"
+        app.config["WECHAT_LOGIN_RATE_LIMIT"] = BaseConfig.WECHAT_LOGIN_RATE_LIMIT
     assert [a.status_code for a in answers] == [200, 200, 429]
     assert_error(answers[-1], 429, "rate_limited")
     assert 0 < int(answers[-1].headers["Retry-After"]) <= 60
+
+
+def test_a_county_square_behind_one_address_logs_in_without_429(api):
+    # Hundreds of volunteers on one carrier NAT address: the default ceiling lets them all in.
+    square = {"REMOTE_ADDR": "10.20.30.40"}
+    answers = [api.post("/auth/wechat-login", {"code": f"dev:square-{n}"}, environ_base=square) for n in range(300)]
+    assert {a.status_code for a in answers} == {200}
+
+
+def test_refused_codes_stop_the_address_they_come_from(app, api):
+    app.config["WECHAT_LOGIN_FAILURE_LIMIT"] = "3 per minute"
+    abuser, neighbour = {"REMOTE_ADDR": "10.66.0.1"}, {"REMOTE_ADDR": "10.66.0.2"}
+    try:
+        guesses = [api.post("/auth/wechat-login", {"code": f"guess-{n}"}, environ_base=abuser) for n in range(2)]
+        # A good login between the guesses does not count toward the failure limit; refused codes do.
+        fine = api.post("/auth/wechat-login", {"code": "dev:between-guesses"}, environ_base=abuser)
+        guesses.append(api.post("/auth/wechat-login", {"code": "guess-2"}, environ_base=abuser))
+        stopped = api.post("/auth/wechat-login", {"code": "dev:after-guesses"}, environ_base=abuser)
+        elsewhere = api.post("/auth/wechat-login", {"code": "dev:next-door"}, environ_base=neighbour)
+    finally:
+        app.config["WECHAT_LOGIN_FAILURE_LIMIT"] = BaseConfig.WECHAT_LOGIN_FAILURE_LIMIT
+    assert [a.status_code for a in guesses] == [401, 401, 401]
+    assert fine.status_code == 200
+    # The address is stopped for the rest of the minute, whatever code it sends next.
+    assert_error(stopped, 429, "rate_limited")
+    assert 0 < int(stopped.headers["Retry-After"]) <= 60
+    assert elsewhere.status_code == 200
 
 
 def test_a_locked_staff_account_says_when_to_try_again(app, api, build):
