@@ -65,6 +65,9 @@ class BaseConfig:
     PHONE_TAKEN_LIMIT_PER_CLIENT = _env("PHONE_TAKEN_LIMIT_PER_CLIENT", "30 per hour")
     # 429 answers say when to try again (Retry-After), with the X-RateLimit-* headers.
     RATELIMIT_HEADERS_ENABLED = True
+    # Redis gone: limits are counted in each process meanwhile (Flask-Limiter's fallback), so the API
+    # keeps serving and an abuser is still stopped, per process, until Redis answers again.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     STAFF_LOCKOUT_FAILURES = _env_int("STAFF_LOCKOUT_FAILURES", 5)
     STAFF_LOCKOUT_MINUTES = _env_int("STAFF_LOCKOUT_MINUTES", 15)
 
