@@ -86,6 +86,8 @@ def configure(log_format: str = "text") -> None:
         handler = logging.StreamHandler(sys.stderr)
         handler.volunteers_handler = True  # type: ignore[attr-defined]  # marks the handler this module owns
         root.addHandler(handler)
+    # Its own level: a later logging config (Alembic's, when migrations run in-process) may raise the root's.
+    ACCESS.setLevel(logging.INFO)
     json_lines = log_format == "json"
     handler.setFormatter(JsonFormatter() if json_lines else TextFormatter())
     # The development server's own access line holds the raw path and query string: in JSON mode, ours replaces it.
@@ -126,6 +128,11 @@ def init_app(app: Flask) -> None:
             route,
             response.status_code,
             duration_ms,
-            extra={"method": request.method, "route": route, "status": response.status_code, "duration_ms": duration_ms},
+            extra={
+                "method": request.method,
+                "route": route,
+                "status": response.status_code,
+                "duration_ms": duration_ms,
+            },
         )
         return response
