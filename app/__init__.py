@@ -1,7 +1,6 @@
 """The application factory."""
 
 import json
-import logging
 import os
 import secrets
 from pathlib import Path
@@ -38,6 +37,8 @@ from app.extensions import db, limiter, migrate
 from app.home import routes as home_routes
 from app.needs import routes as needs_routes
 from app.notify import routes as notify_routes
+from app.observability import init_app as init_observability
+from app.observability import logs
 from app.programs import routes as programs_routes
 from app.recognition import routes as recognition_routes
 from app.regions import cli as regions_cli
@@ -55,7 +56,6 @@ SECURITY_SCHEMES: SecuritySchemesDict = {"bearer": {"type": "http", "scheme": "b
 
 
 def create_app(mode: str | None = None, **overrides) -> OpenAPI:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = OpenAPI(
         __name__,
         info=Info(title="青年志愿者服务派单平台 API", version="1.0.0"),
@@ -78,6 +78,7 @@ def _configure(app: OpenAPI, mode: str | None, overrides: dict) -> None:
     settings = config_for(mode)
     app.config.from_object(settings)
     app.config.update(overrides)
+    logs.configure(app.config["LOG_FORMAT"])  # before anything here logs
     app.config["SANDBOX"] = not (app.config["WECHAT_APPID"] and app.config["WECHAT_SECRET"])
     if app.config["MODE"] == "production":
         problems = production_problems(app.config)
@@ -134,6 +135,8 @@ def _write_private(path: Path, text: str) -> None:
 
 
 def _init_extensions(app: OpenAPI) -> None:
+    # First: the request id before any other hook, the access line and request metrics after every other one.
+    init_observability(app)
     cipher.configure(app.config["FIELD_ENCRYPTION_KEY"])
     # Never echo bound parameters (they may hold personal data) into logs or error text.
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**app.config["SQLALCHEMY_ENGINE_OPTIONS"], "hide_parameters": True}

@@ -17,6 +17,7 @@ Phases, each probed by a client calling GET /api/v1/me (the database), POST /aut
 """
 
 import argparse
+import contextlib
 import os
 import shutil
 import subprocess
@@ -115,6 +116,10 @@ class Probe(threading.Thread):
         return session.get(f"{BASE}/readyz", timeout=5)
 
 
+def _seconds(value: float | None) -> str:
+    return "never" if value is None else f"{value:.1f} s"
+
+
 def _broken(status: int) -> bool:
     """No answer at all, or a server error other than the clear 503."""
     return status == 0 or (status >= 500 and status != 503)
@@ -153,7 +158,8 @@ def main() -> int:
     log = open(folder / "processes.log", "w")  # noqa: SIM115 — shared by the processes until the end
     try:
         subprocess.run([V / "flask", "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
-        subprocess.run([V / "flask", "seed-demo", "--volunteers", "200"], cwd=ROOT, env=env, check=True, capture_output=True)
+        seed = [V / "flask", "seed-demo", "--volunteers", "200"]
+        subprocess.run(seed, cwd=ROOT, env=env, check=True, capture_output=True)
         for command in ([V / "gunicorn", "-c", "config/gunicorn.py", "wsgi:app"], [V / "python", "-m", "bots"]):
             processes.append(subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log))
         for _ in range(100):
@@ -210,8 +216,8 @@ def main() -> int:
             print(f"{phase:22} " + ", ".join(f"{key}: {n}" for key, n in sorted(counts.items())))
             bad += sum(n for key, n in counts.items() if _broken(int(key.split()[1])))
         print(f"broadcast posted while Redis was down: HTTP {posted.status_code}")
-        print(f"broadcast messages after Redis came back: {dict(final_states)}; drained in {drained and f'{drained:.1f} s'}")
-        print(f"first 200 after PostgreSQL came back: {recovered and f'{recovered - restarted:.1f} s'} (app not restarted)")
+        print(f"broadcast messages after Redis came back: {dict(final_states)}; drained in {_seconds(drained)}")
+        print(f"first 200 after PostgreSQL came back: {_seconds(recovered and recovered - restarted)} (no app restart)")
         lost = final_states.get("pending", 0) + final_states.get("dead", 0)
         print(f"5xx other than 503, or no connection: {bad}; messages not delivered: {lost}")
         return 0 if bad == 0 and lost == 0 and posted.status_code == 201 and recovered else 1
@@ -227,10 +233,8 @@ def main() -> int:
         fake.close()
         if redis.process and redis.process.poll() is None:
             redis.kill()
-        try:
+        with contextlib.suppress(subprocess.CalledProcessError):
             postgres.stop()
-        except subprocess.CalledProcessError:
-            pass
         print(f"(logs: {folder / 'processes.log'})")
 
 

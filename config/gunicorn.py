@@ -17,4 +17,13 @@ threads = int(os.environ.get("WEB_THREADS", 4))
 timeout = 30
 graceful_timeout = 30
 keepalive = 5
-accesslog = "-"
+# With LOG_FORMAT=json the app writes its own access line (route, not the path and query string) instead.
+accesslog = None if os.environ.get("LOG_FORMAT", "").lower() == "json" else "-"
+
+
+def child_exit(server, worker):
+    """With PROMETHEUS_MULTIPROC_DIR, a finished worker's live gauges leave /metrics (its counters stay)."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

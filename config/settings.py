@@ -87,6 +87,13 @@ class BaseConfig:
     # second (bench/export_records.py), so a larger one would outlast the proxy in front of the request.
     EXPORT_MAX_RECORDS = _env_int("EXPORT_MAX_RECORDS", 400_000)
 
+    # Observability (app/observability): GET /metrics in the Prometheus text format unless METRICS_ENABLED is
+    # false (under gunicorn with PROMETHEUS_MULTIPROC_DIR, the workers' samples together); LOG_FORMAT json
+    # writes one JSON object a line (request_id, and method, route, status, duration_ms on access lines), text
+    # (the default) is for development.
+    METRICS_ENABLED = _env("METRICS_ENABLED", "true").lower() not in ("0", "false", "no", "off")
+    LOG_FORMAT = _env("LOG_FORMAT", "text").lower()
+
     # How many reverse proxies (nginx) stand in front of gunicorn and set X-Forwarded-For.
     PROXY_HOPS = _env_int("PROXY_HOPS", 0)
     TIMEZONE = "Asia/Shanghai"
