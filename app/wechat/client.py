@@ -9,15 +9,19 @@ together with its expiry, so every process knows when it is due.
 Every call that needs the token takes it explicitly, so the caller knows which token WeChat refused.
 """
 
+import logging
 import time
 from typing import Any
 
 import requests
+from redis.exceptions import RedisError
 from wechatpy import WeChatClient
 from wechatpy.session import SessionStorage
 from wechatpy.session.memorystorage import MemoryStorage
 
 WECHAT_ORIGIN = "https://api.weixin.qq.com/"
+
+log = logging.getLogger(__name__)
 
 
 class _HttpSession(requests.Session):
@@ -52,8 +56,16 @@ class ConfiguredClient(WeChatClient):
 
     @property
     def access_token(self) -> str | None:
-        """The shared token, or None: calls that need none (jscode2session) go without it."""
-        return self.session.get(self.access_token_key)
+        """The shared token, or None: calls that need none (jscode2session) go without it.
+
+        With its store (Redis) away the token is unknown, not an error: a login still works, and a
+        call that needs the token fails as a refresh that cannot take its lock (a clear 503).
+        """
+        try:
+            return self.session.get(self.access_token_key)
+        except RedisError as error:
+            log.warning("access token store unreachable (%s)", type(error).__name__)
+            return None
 
     @property
     def access_token_expiry_key(self) -> str:
