@@ -43,13 +43,14 @@ RULES = {
     # The outbox sender: WeChat pushes per second across all senders (token bucket; a burst of 0 is a tenth of a
     # second's worth), retries with exponential backoff and jitter up to a number of attempts (then dead-lettered:
     # the delay before attempt n+1 is min(MAX, BASE * 2**(n-1)) seconds, times a random factor in [0.5, 1)), and how
-    # long a claim on a message lasts (a sender that dies releases its messages after this).
+    # long a claim on a message lasts (renewed by a live sender every third of it; a sender that dies releases its
+    # messages after this, so a restarted bot resumes a broadcast within it).
     "SEND_RATE_PER_SECOND": 20,
     "SEND_RATE_BURST": 0,
     "SEND_MAX_ATTEMPTS": 8,
     "SEND_RETRY_BASE_SECONDS": 30,
     "SEND_RETRY_MAX_SECONDS": 1800,
-    "SEND_CLAIM_SECONDS": 300,
+    "SEND_CLAIM_SECONDS": 30,
     # The dispatcher. Integer weights of the cost terms (app.dispatch.eligibility.term_costs): cost by reach level
     # 0 same village … 4 same province, 5 outside; the paired (结对帮扶) reach level; per missing wished-for skill
     # share; fairness per hour and per offer in the last 90 days (capped); reliability per no-show and per decline

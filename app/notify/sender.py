@@ -13,6 +13,13 @@ message, in its own transactions:
    allowance given back), or another try after an exponential backoff with jitter, `dead` after
    the last one.
 
+A claim is short (SEND_CLAIM_SECONDS, 30 s) and renewed while its holder works: between messages,
+and in slices while it waits for the rate limit, once a third of the claim time has passed since the
+last renewal, one UPDATE moves claimed_until on for every message of the batch still claimed and
+pending. So a sender killed mid-batch releases the rest of its batch within one claim time, while a
+live one keeps it however long the batch takes. Only the current claimant delivers a message: the
+conditional UPDATEs of steps 1 and 3 check claimed_by.
+
 A crash between 2 and 3 leaves only the message in flight claimed; once its claim expires another
 sender sends it again, so at most that one message can reach the user twice. A timeout is retried
 the same way: WeChat may have delivered it, and nobody can ask.
@@ -23,6 +30,7 @@ import os
 import random
 import secrets
 import socket
+import time
 from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -84,8 +92,8 @@ class _Push:
 def send_due(*, batch: int | None = None, worker: str | None = None) -> dict[str, int]:
     """Deliver up to `batch` (default BOT_SEND_BATCH) due messages; counts per outcome (claimed, sent,
     inbox_only, failed, retry, dead, none, skipped, error). Commits as it goes; call it outside any transaction."""
-    claim = _claim_name(worker)
-    claimed = claim_due(batch or current_app.config["BOT_SEND_BATCH"], claim)
+    claim = _Claim(_claim_name(worker))
+    claimed = claim_due(batch or current_app.config["BOT_SEND_BATCH"], claim.name)
     counts = Counter(claimed=len(claimed))
     if not claimed:
         return dict(counts)
@@ -95,6 +103,7 @@ def send_due(*, batch: int | None = None, worker: str | None = None) -> dict[str
     )
     for message in claimed:
         try:
+            claim.renew_if_due()
             outcome = _deliver(message, claim, channel, bucket)
         except Exception:
             # Left claimed; another sender takes it when the claim expires.
@@ -103,6 +112,40 @@ def send_due(*, batch: int | None = None, worker: str | None = None) -> dict[str
             outcome = "error"
         counts[outcome] += 1
     return dict(counts)
+
+
+class _Claim:
+    """The name of one send_due call's claim, and when it was last renewed (the real clock, which
+    the time spent working follows, and the service clock, which claimed_until is on)."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self._renewed = time.monotonic()
+        self._renewed_on = clock.now()
+
+    def renew_if_due(self) -> None:
+        """Move the claim on when a third of the claim time has passed since the last renewal."""
+        third = _claim_time().total_seconds() / 3
+        now = clock.now()
+        if max(time.monotonic() - self._renewed, (now - self._renewed_on).total_seconds()) <= third:
+            return
+        db.session.execute(
+            update(Message)
+            .where(Message.claimed_by == self.name, Message.delivery == "pending", Message.claimed_until.is_not(None))
+            .values(claimed_until=now + _claim_time())
+            .execution_options(synchronize_session=False)
+        )
+        db.session.commit()
+        self._renewed, self._renewed_on = time.monotonic(), now
+
+    def wait(self, seconds: float) -> None:
+        """Sleep `seconds` (a wait for the rate limit) in slices no longer than a third of the claim
+        time, renewing between them, so that a long wait never lets the claim run out."""
+        slice_ = max(0.1, _claim_time().total_seconds() / 3)
+        end = time.monotonic() + seconds
+        while (left := end - time.monotonic()) > 0:
+            time.sleep(min(left, slice_))
+            self.renew_if_due()
 
 
 def claim_due(batch: int, claim: str) -> list[_Claimed]:
@@ -147,11 +190,12 @@ def claim_due(batch: int, claim: str) -> list[_Claimed]:
     return claimed
 
 
-def _deliver(message: _Claimed, claim: str, channel: Gateway, bucket: throttle.TokenBucket) -> str:
+def _deliver(message: _Claimed, holder: _Claim, channel: Gateway, bucket: throttle.TokenBucket) -> str:
+    claim = holder.name
     push = _prepare(message, claim)
     if isinstance(push, str):
         return push
-    bucket.acquire()
+    holder.wait(bucket.reserve())
     try:
         if push.template_id is None:
             assert push.text is not None  # _route gives every customer-service push its text
