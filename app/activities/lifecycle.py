@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import select
 
-from app.activities import series, signups
+from app.activities import queries, series, signups
 from app.activities.models import LIVE, Activity, Signup
 from app.activities.notices import tell
 from app.core import audit, clock
@@ -87,7 +87,7 @@ def _check_times(starts_at: datetime, ends_at: datetime) -> None:
 
 def edit(principal: Principal, activity: Activity, changes: dict) -> Activity:
     """Change one occurrence; the people signed up are told when its time moves."""
-    require_organiser(principal, activity.village_code)
+    require_organiser(principal, activity.village_code, queries.not_found(activity.type))
     lock(activity)
     if activity.status not in ("pending_review", *LIVE):
         raise Conflict("已结束或已取消的活动不能修改", code="not_editable")
@@ -149,7 +149,7 @@ def _move_signups(activity: Activity) -> None:
 
 
 def cancel(principal: Principal, activity: Activity, reason: str) -> Activity:
-    require_organiser(principal, activity.village_code)
+    require_organiser(principal, activity.village_code, queries.not_found(activity.type))
     lock(activity)
     if activity.status not in ("pending_review", *LIVE):
         raise Conflict("该活动已结束或已取消", code="not_cancellable")

@@ -85,7 +85,7 @@ def _organiser(principal: Principal) -> bool:
 
 def roster(principal: Principal, activity: Activity) -> list[tuple[Signup, Volunteer]]:
     """Who signed up (confirmed first, then the queue in order), for the organiser."""
-    require_organiser(principal, activity.village_code)
+    require_organiser(principal, activity.village_code, not_found(activity.type))
     rows = db.session.execute(
         select(Signup, Volunteer)
         .join(Volunteer, Volunteer.id == Signup.volunteer_id)

@@ -9,6 +9,7 @@ from flask import current_app
 from sqlalchemy import select, update
 
 from app import wechat
+from app.activities import queries
 from app.activities.models import Activity
 from app.attendance.models import CheckinCode
 from app.core import clock
@@ -43,7 +44,7 @@ def issue_code(principal: Principal, activity: Activity, *, at: tuple[float, flo
 
     `at` is where the organiser's phone is: the code keeps the first position it is shown with.
     """
-    require_organiser(principal, activity.village_code)
+    require_organiser(principal, activity.village_code, queries.not_found(activity.type))
     require_checkin_window(activity, grace=timedelta(hours=2))
     ttl = timedelta(seconds=current_app.config["CHECKIN_CODE_TTL_SECONDS"])
     now = clock.now()

@@ -185,15 +185,19 @@ def close_forgotten(now: datetime | None = None) -> int:
 # --- confirmation and correction -------------------------------------------------------------
 
 
+def _record_missing() -> NotFound:
+    return NotFound("服务记录不存在", code="record_not_found")
+
+
 def get_record(record_id: int, *, lock: bool = False) -> tuple[ServiceRecord, Activity]:
     record = db.session.get(ServiceRecord, record_id, with_for_update=lock)
     if record is None:
-        raise NotFound("服务记录不存在", code="record_not_found")
+        raise _record_missing()
     return record, db.session.get_one(Activity, record.activity_id)
 
 
 def records_of_activity(principal: Principal, activity: Activity) -> list[tuple[ServiceRecord, Volunteer]]:
-    require_organiser(principal, activity.village_code)
+    require_organiser(principal, activity.village_code, NotFound("需求或活动不存在", code="activity_not_found"))
     return list(
         db.session.execute(
             select(ServiceRecord, Volunteer)
@@ -248,8 +252,9 @@ def correct(principal: Principal, record_id: int, *, hours: float, reason: str) 
 
 
 def _require_certifier(principal: Principal, record: ServiceRecord, activity: Activity) -> None:
-    """The organiser certifies, never for their own service (a secretary may volunteer too)."""
-    require_organiser(principal, activity.village_code)
+    """The organiser certifies, never for their own service (a secretary may volunteer too). Another
+    region's record is refused exactly as a missing one: records are not public, activities are."""
+    require_organiser(principal, activity.village_code, _record_missing())
     if principal.volunteer_id is not None and principal.volunteer_id == record.volunteer_id:
         raise Forbidden("不能确认或更正自己的服务记录，请由辖区团委工作人员确认", code="own_record")
 
@@ -303,7 +308,7 @@ def _certify(principal, record, activity, minutes, reason, *, action: str) -> No
 def request_correction(principal: Principal, record_id: int, *, reason: str, hours: float | None) -> CorrectionRequest:
     record, activity = get_record(record_id)
     if record.volunteer_id != principal.volunteer_id:
-        raise NotFound("服务记录不存在", code="record_not_found")
+        raise _record_missing()
     request = CorrectionRequest(
         record_id=record.id,
         reason=reason,

@@ -67,15 +67,16 @@ def require_role(principal: Principal, *roles: str) -> None:
         raise Forbidden()
 
 
-def require_scope(principal: Principal, region_code: str) -> None:
-    """Objects in a region the caller cannot see look exactly like missing ones."""
+def require_scope(principal: Principal, region_code: str, missing: NotFound | None = None) -> None:
+    """Objects in a region the caller cannot see look exactly like missing ones: pass `missing`, the very
+    error the caller raises for an id that names nothing (same code, same message)."""
     if not principal.sees(region_code):
-        raise NotFound()
+        raise missing or NotFound()
 
 
-def require_organiser(principal: Principal, village_code: str) -> None:
+def require_organiser(principal: Principal, village_code: str, missing: NotFound | None = None) -> None:
     """Who may run what happens in a village: its secretary, or staff whose region holds it."""
-    require_scope(principal, village_code)
+    require_scope(principal, village_code, missing)
     if principal.secretary_village == village_code or principal.has("staff"):
         return
     raise Forbidden("只有本村团支部书记或辖区工作人员可以操作")

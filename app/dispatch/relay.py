@@ -63,10 +63,11 @@ def coverage(series_id: int, now: datetime | None = None) -> dict[str, Any]:
 def relay_series(principal: Principal, series_id: int) -> Series:
     """A relay need series the caller may read: staff whose region holds its village, or the village's
     secretary. Anything else, and a series that does not exist, is 404; a series that is not a relay is 409."""
+    missing = NotFound("需求系列不存在", code="series_not_found")
     series = db.session.get(Series, series_id)
     if series is None or series.type != "need":
-        raise NotFound("需求系列不存在", code="series_not_found")
-    require_scope(principal, series.template["village_code"])
+        raise missing
+    require_scope(principal, series.template["village_code"], missing)
     if not series.relay:
         raise Conflict("该需求系列不是扶贫接力岗位", code="not_relay")
     return series

@@ -1,112 +1,263 @@
-"""BOLA: every /api/v1 route with an object id in its path, called by people of another county.
+"""BOLA: every route with an object id in its path (the API's and the console's), called by everyone who
+must not reach the object, then by those who may.
 
-The world of tests/fuzz/world.py lives in 小店区 (140105); the intruders live in 迎泽区 (140106).
-The table below says which of the world's objects each id-route is called with; a new id-route
-that is not in the table fails the test until someone says how to attack it.
+The objects live in 小店区 (140105, 太原市); tests/attack/bola_world.py makes one of every kind a route
+names. The callers who must not reach them: people of another county (迎泽区: a volunteer, a secretary,
+county and township staff), of another city (晋中市 staff), of another village and township of the
+same county, and another volunteer of the same village (B, on volunteer A's sign-ups, offers, records,
+certificate and inbox). Each must be answered 403 or 404 (not 2xx, not a 422 that would hide a
+missing check, not a 5xx), and the database must be exactly as it was afterwards. Then the owner
+calls the same URL and must get 2xx (a write must change something), and staff over the region
+(city, province) must see what they read: the proof each row hits a real object.
+
+A route with an id that is not in a table below fails the test until someone says how to attack it.
 """
 
-from tests.fixtures import ELSEWHERE, NOW
-from tests.fuzz.world import make_world
+import re
+from dataclasses import dataclass
 
-# route rule -> key into the world's objects (or None with a reason: the route is open to anyone by design)
-ROUTES: dict[str, str | None] = {
-    "/api/v1/assignments/<int:id>/accept": "need",
-    "/api/v1/assignments/<int:id>/decline": "need",
-    "/api/v1/attendance/<int:id>/confirm": "signup",
-    "/api/v1/attendance/<int:id>/correct": "signup",
-    "/api/v1/attendance/<int:id>/correction-requests": "signup",
-    "/api/v1/broadcasts/<int:id>": "broadcast",
-    "/api/v1/broadcasts/<int:id>/cancel": "broadcast",
-    "/api/v1/dispatch/rounds/<int:id>": "need",
-    "/api/v1/inbox/<int:message_id>/read": "message",
-    "/api/v1/needs/<int:id>": None,  # 公开的需求详情：志愿者可见已开放的需求
-    "/api/v1/needs/<int:id>/cancel": "need",
-    "/api/v1/needs/<int:id>/checkin-code": "need",
-    "/api/v1/needs/<int:id>/review": "need",
-    "/api/v1/needs/<int:id>/signups": "need",
-    "/api/v1/needs/<int:id>/signups/me": None,  # 只涉及调用者自己的报名
-    "/api/v1/needs/series/<int:id>/coverage": "need",
-    "/api/v1/nominations/<int:id>/review": "need",
-    "/api/v1/pairings/<int:id>": "need",
-    "/api/v1/programs/<int:id>": "need",
-    "/api/v1/regions/<code>": "county",
-    "/api/v1/secretaries/<int:user_id>": "secretary_id",
-    "/api/v1/sessions/<int:id>": None,  # 公开的活动详情
-    "/api/v1/sessions/<int:id>/cancel": "session",
-    "/api/v1/sessions/<int:id>/checkin-code": "session",
-    "/api/v1/sessions/<int:id>/signups": "session",
-    "/api/v1/sessions/<int:id>/signups/me": None,  # 只涉及调用者自己的报名
-    "/api/v1/signups/<int:id>/cant-come": "signup",
-    "/api/v1/spot-checks/<int:id>": "need",
-    "/api/v1/spot-checks/<int:id>/items/<int:record_id>": "need",
-    "/api/v1/teams/<area>/members/me": None,  # 加入、退出自己的队伍
-    "/api/v1/volunteers/<int:id>/national-no": "volunteer_id",
-    "/api/v1/volunteers/me/certificates/<number>.pdf": "certificate",
+from app.extensions import db
+from tests.attack.bola_world import BolaWorld, console_session, make_bola_world
+from tests.console.helpers import CSRF
+
+API_INTRUDERS = (
+    "volunteer_elsewhere",
+    "volunteer_b",
+    "secretary_elsewhere",
+    "secretary_neighbour",
+    "county_elsewhere",
+    "township_elsewhere",
+    "township_neighbour",
+    "city_elsewhere",
+)
+#: On a volunteer's own things, the staff and secretary over them are intruders too: no one acts as A.
+ON_BEHALF = ("secretary", "county", "city")
+CONSOLE_INTRUDERS = ("county_elsewhere", "township_elsewhere", "township_neighbour", "city_elsewhere")
+OVER = ("city", "province")  # staff above 小店区: they read what its county reads
+
+
+@dataclass(frozen=True)
+class Row:
+    objects: tuple[str, ...]  # world ids filling the route's parameters, in order
+    owner: str  # who may: must answer 2xx, and a write must change something
+    body: dict | None = None  # a valid body (form data on the console), so a refusal is not a body error
+    readers: tuple[str, ...] = ()  # others who may read it (GET only): must answer 2xx as well
+    allowed: tuple[str, ...] = ()  # intruders who may by design (not called)
+    public: bool = False  # the object's existence is public (an open need): a refusal may say more than 404
+
+
+# (route rule, method) -> how to attack it, or why it is open.
+API: dict[tuple[str, str], Row | str] = {
+    ("/api/v1/assignments/<int:id>/accept", "POST"): Row(("offer_accept",), "volunteer_a"),
+    ("/api/v1/assignments/<int:id>/decline", "POST"): Row(("offer_decline",), "volunteer_a"),
+    ("/api/v1/attendance/<int:id>/confirm", "POST"): Row(("record_b",), "secretary", {}),
+    ("/api/v1/attendance/<int:id>/correct", "POST"): Row(
+        ("record_a",), "secretary", {"hours": 1.25, "reason": "核实后更正"}
+    ),
+    ("/api/v1/attendance/<int:id>/correction-requests", "POST"): Row(
+        ("record_a",), "volunteer_a", {"reason": "签退时间记错了"}
+    ),
+    ("/api/v1/broadcasts/<int:id>", "GET"): Row(("broadcast",), "county", readers=OVER),
+    ("/api/v1/broadcasts/<int:id>/cancel", "POST"): Row(("broadcast",), "county"),
+    ("/api/v1/dispatch/rounds/<int:id>", "GET"): Row(("round",), "county", readers=OVER),
+    ("/api/v1/inbox/<int:message_id>/read", "POST"): Row(("message_a",), "volunteer_a"),
+    # A need not yet approved is no one's business but its village's and the staff over it.
+    ("/api/v1/needs/<int:id>", "GET"): Row(("need_pending",), "secretary", readers=("county", *OVER)),
+    ("/api/v1/needs/<int:id>", "PATCH"): Row(("need_edit",), "secretary", {"title": "周末课业辅导（改）"}),
+    ("/api/v1/needs/<int:id>/cancel", "POST"): Row(("need_cancel",), "secretary", {"reason": "天气原因取消"}),
+    ("/api/v1/needs/<int:id>/checkin-code", "GET"): Row(("need",), "secretary", readers=("county", *OVER)),
+    ("/api/v1/needs/<int:id>/review", "POST"): Row(("need_pending",), "county", {"approve": True}),
+    # Signing up to an open need is what volunteers do, wherever they live; others may not.
+    ("/api/v1/needs/<int:id>/signups", "POST"): Row(
+        ("need_open",), "volunteer_b", allowed=("volunteer_elsewhere", "volunteer_b")
+    ),
+    ("/api/v1/needs/<int:id>/signups", "GET"): Row(("need",), "secretary", readers=("county", *OVER)),
+    ("/api/v1/needs/<int:id>/signups/me", "DELETE"): Row(("need_open",), "volunteer_a", public=True),
+    ("/api/v1/needs/series/<int:id>/coverage", "GET"): Row(("series",), "secretary", readers=("county", *OVER)),
+    ("/api/v1/nominations/<int:id>/review", "POST"): Row(("nomination",), "county", {"approve": True}),
+    ("/api/v1/pairings/<int:id>", "DELETE"): Row(("pairing",), "city"),
+    # Programs are the league's list, kept by staff of any city or the province.
+    ("/api/v1/programs/<int:id>", "PATCH"): Row(
+        ("program",), "city", {"description": "改过的说明"}, allowed=("city_elsewhere",)
+    ),
+    ("/api/v1/regions/<code>", "GET"): "行政区划是公开信息",
+    ("/api/v1/regions/<code>", "PATCH"): Row(("village",), "county", {"poor_village": True}),
+    ("/api/v1/secretaries/<int:user_id>", "DELETE"): Row(("neighbour_secretary_user",), "county"),
+    ("/api/v1/sessions/<int:id>", "GET"): "公开的活动详情",
+    ("/api/v1/sessions/<int:id>", "PATCH"): Row(("session_edit",), "secretary", {"title": "青年夜校：法律常识（改）"}),
+    ("/api/v1/sessions/<int:id>/cancel", "POST"): Row(("session_cancel",), "secretary", {"reason": "场地临时占用"}),
+    ("/api/v1/sessions/<int:id>/checkin-code", "GET"): Row(("session",), "secretary", readers=("county", *OVER)),
+    ("/api/v1/sessions/<int:id>/signups", "POST"): Row(
+        ("session_open",), "volunteer_b", allowed=("volunteer_elsewhere", "volunteer_b")
+    ),
+    ("/api/v1/sessions/<int:id>/signups", "GET"): Row(("session",), "secretary", readers=("county", *OVER)),
+    ("/api/v1/sessions/<int:id>/signups/me", "DELETE"): Row(("session_open",), "volunteer_a", public=True),
+    ("/api/v1/signups/<int:id>/cant-come", "POST"): Row(("signup_a",), "volunteer_a"),
+    ("/api/v1/spot-checks/<int:id>", "GET"): Row(("spot_check",), "county", readers=OVER),
+    ("/api/v1/spot-checks/<int:id>/items/<int:record_id>", "POST"): Row(
+        ("spot_check", "record_a"), "county", {"result": "confirmed"}
+    ),
+    ("/api/v1/teams/<area>/members/me", "POST"): "加入自己的服务队：只涉及调用者自己",
+    ("/api/v1/teams/<area>/members/me", "DELETE"): "退出自己的服务队：只涉及调用者自己",
+    ("/api/v1/volunteers/<int:id>/national-no", "PUT"): Row(("volunteer_a",), "county", {"national_no": "NV000123"}),
+    ("/api/v1/volunteers/me/certificates/<number>.pdf", "GET"): Row(("certificate",), "volunteer_a"),
 }
 
-# Open routes whose POST/DELETE any volunteer may make (signing up to an open activity is the point).
-OPEN_TO_ALL = {("/api/v1/regions/<code>", "GET")}  # 行政区划是公开信息
-OPEN_TO_VOLUNTEERS = {("/api/v1/needs/<int:id>/signups", "POST"), ("/api/v1/sessions/<int:id>/signups", "POST")}
+CONSOLE: dict[tuple[str, str], Row | str] = {
+    ("/console/accounts/secretaries/<int:user_id>/remove", "POST"): Row(("second_secretary_user",), "county"),
+    ("/console/assessment/spot-checks/<int:check_id>", "GET"): Row(("spot_check",), "county", readers=OVER),
+    ("/console/assessment/spot-checks/<int:check_id>/items/<int:record_id>", "POST"): Row(
+        ("spot_check", "record_c"), "county", {"result": "confirmed"}
+    ),
+    ("/console/broadcasts/<int:broadcast_id>", "GET"): Row(("broadcast_console",), "county", readers=OVER),
+    ("/console/broadcasts/<int:broadcast_id>/cancel", "POST"): Row(("broadcast_console",), "county"),
+    ("/console/dispatch/rounds/<int:round_id>", "GET"): Row(("round",), "county", readers=OVER),
+    ("/console/needs/<int:need_id>", "GET"): Row(("need_pending_console",), "county", readers=OVER),
+    ("/console/needs/<int:need_id>/review", "POST"): Row(("need_pending_console",), "county", {"decision": "approve"}),
+    ("/console/pioneers/nominations/<int:nomination_id>/review", "POST"): Row(
+        ("nomination_console",), "county", {"decision": "approve"}
+    ),
+    ("/console/programs/<int:program_id>/toggle", "POST"): Row(
+        ("program",), "city", allowed=("city_elsewhere",), public=True
+    ),
+    ("/console/sessions/<int:session_id>", "GET"): Row(("session",), "county", readers=OVER),
+    ("/console/static/<path:filename>", "GET"): "静态文件",
+    ("/console/volunteers/<int:volunteer_id>/national-no", "POST"): Row(
+        ("volunteer_c",), "county", {"national_no": "NV000456"}
+    ),
+    ("/console/volunteers/<int:volunteer_id>/phone", "POST"): Row(("volunteer_a",), "county"),
+}
+
+#: What a refused call may change: nothing of the objects (see _state).
+VOLATILE_TABLES = {"console_sessions"}  # a page seen touches its session's last_seen_at
 
 
-def _id_routes(app):
-    return [
-        rule
+def _id_routes(app, prefix: str) -> list[tuple[str, str]]:
+    return sorted(
+        (rule.rule, method)
         for rule in app.url_map.iter_rules()
-        if rule.rule.startswith("/api/v1/") and "<" in rule.rule and not rule.rule.startswith("/api/v1/openapi")
-    ]
+        if rule.rule.startswith(prefix) and "<" in rule.rule and not rule.rule.startswith("/api/v1/openapi")
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    )
 
 
 def test_every_id_route_has_an_attack(app):
-    missing = sorted({rule.rule for rule in _id_routes(app)} - ROUTES.keys())
+    missing = sorted(set(_id_routes(app, "/api/v1/")) - API.keys()) + sorted(
+        set(_id_routes(app, "/console/")) - CONSOLE.keys()
+    )
     assert not missing, f"这些带 id 的路由没有越权测试用例，请在 ROUTES 中补上：{missing}"
 
 
-def test_no_one_from_another_county_reaches_anothers_objects(app, api, build, hire):
-    world = make_world(api, build, NOW, admin=False)
-    objects = {
-        "need": world.values[("/api/v1/needs/", "id")][0],
-        "session": world.values[("/api/v1/sessions/", "id")][0],
-        "signup": world.values[("/api/v1/signups/", "id")][0],
-        "broadcast": world.values[("/api/v1/broadcasts/", "id")][0],
-        "message": (world.values[("/api/v1/inbox/", "message_id")] or [999999])[0],
-        "secretary_id": world.values[("/api/v1/secretaries/", "user_id")][0],
-        "county": "140105",
-        "volunteer_id": api.as_(world.tokens["volunteer"]).get("/volunteers/me").json["id"],
-        "certificate": "C-NOT-YOURS",
-    }
-    intruders = {
-        "volunteer": build.volunteer(home_region=ELSEWHERE)[0],
-        "secretary": hire.secretary(ELSEWHERE)[0],
-        "county_staff": hire.staff("140106"),
-        "township_staff": hire.staff("140106001"),
-    }
-    leaks = []
-    for rule in _id_routes(app):
-        key = ROUTES[rule.rule]
-        if key is None:
-            continue
-        value = objects[key]
-        path = rule.rule
-        for name in ("<int:id>", "<int:message_id>", "<int:user_id>", "<code>", "<number>"):
-            path = path.replace(name, str(value))
-        path = path.replace("<int:record_id>", str(objects["signup"])).replace("<area>", "education")
-        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-            for role, token in intruders.items():
-                if (rule.rule, method) in OPEN_TO_ALL:
-                    continue
-                if (rule.rule, method) in OPEN_TO_VOLUNTEERS and role == "volunteer":
-                    continue
-                caller = api.as_(token)
-                call = {"GET": caller.get, "DELETE": caller.delete}.get(method)
-                if call is not None:
-                    answer = call(path[len("/api/v1") :])
-                else:
-                    answer = getattr(caller.client, method.lower())(
-                        path, json={"approve": True, "hours": 1, "result": "ok"}, headers=caller._headers()
-                    )
-                if answer.status_code < 300 or answer.status_code >= 500:
-                    leaks.append(
-                        f"{method} {path} as {role}: {answer.status_code} {answer.get_data(as_text=True)[:120]}"
-                    )
-    assert not leaks, "\n".join(leaks)
+#: Ids of the same shape that name nothing.
+MISSING = {"int": "999999", "code": "140105001099", "number": "ZYFW202699999999"}
+
+
+def _path(rule: str, row: Row, world: BolaWorld | None) -> str:
+    """The route with the row's objects (or, without a world, ids that name nothing) in its parameters."""
+    values = iter(row.objects)
+
+    def fill(parameter: re.Match) -> str:
+        name = next(values)
+        if world is not None:
+            return str(world.ids[name])
+        return MISSING["int" if parameter.group(0).startswith("<int:") else parameter.group(1)]
+
+    return re.sub(r"<(?:int:)?([a-z_]+)>", fill, rule)
+
+
+def _state(app) -> dict[str, list[str]]:
+    """Every row of every table (but the volatile ones), to compare before and after."""
+    with app.app_context():
+        connection = db.session.connection()
+        return {
+            table.name: sorted(repr(tuple(row)) for row in connection.execute(table.select()))
+            for table in db.metadata.sorted_tables
+            if table.name not in VOLATILE_TABLES
+        }
+
+
+def _changed(before: dict, after: dict) -> list[str]:
+    return [name for name in before if before[name] != after[name]]
+
+
+class ApiCaller:
+    def __init__(self, client, token: str):
+        self.client, self.headers = client, {"Authorization": f"Bearer {token}"}
+
+    def __call__(self, method: str, path: str, body: dict | None):
+        return self.client.open(path, method=method, json=body, headers=self.headers)
+
+
+class ConsoleCaller:
+    """A browser signed in to the console: its own cookie jar, and the CSRF token its pages carry."""
+
+    def __init__(self, app, user_id: int):
+        self.client = app.test_client()
+        console_session(app, self.client, user_id)
+        page = self.client.get("/console/")
+        assert page.status_code == 200, page.status_code
+        found = CSRF.search(page.get_data(as_text=True))
+        assert found, "the console page has no CSRF token"
+        self.csrf = found.group(1)
+
+    def __call__(self, method: str, path: str, body: dict | None):
+        if method == "GET":
+            return self.client.get(path)
+        return self.client.post(path, data={"csrf_token": self.csrf, **(body or {})})
+
+
+def _run_matrix(app, world: BolaWorld, table: dict, callers: dict, intruders: tuple[str, ...]) -> list[str]:
+    rows = [(rule, method, row) for (rule, method), row in table.items() if isinstance(row, Row)]
+    problems = []
+    before = _state(app)
+    for rule, method, row in rows:
+        path, missing = _path(rule, row, world), _path(rule, row, None)
+        on_behalf = ON_BEHALF if row.owner.startswith("volunteer") else ()
+        for role in dict.fromkeys((*intruders, *on_behalf)):
+            if role in row.allowed or role == row.owner or role not in callers:
+                continue
+            answer = callers[role](method, path, row.body)
+            if answer.status_code not in (403, 404):
+                text = answer.get_data(as_text=True)[:160]
+                problems.append(f"LEAK: {method} {path} as {role}: {answer.status_code} {text}")
+                continue
+            if row.public:
+                continue
+            # Refused exactly as for an id that names nothing: the object's existence does not leak either.
+            blank = callers[role](method, missing, row.body)
+            if _refusal(answer) != _refusal(blank):
+                problems.append(
+                    f"existence shows: {method} {path} as {role}: {_refusal(answer)}, missing: {_refusal(blank)}"
+                )
+    changed = _changed(before, after := _state(app))
+    if changed:
+        problems.append(f"refused calls changed tables: {changed}")
+    # The controls: the same URLs answer those who may, so every refusal above met a real object.
+    for rule, method, row in rows:
+        path = _path(rule, row, world)
+        for role in (row.owner, *(row.readers if method == "GET" else ())):
+            answer = callers[role](method, path, row.body)
+            if not 200 <= answer.status_code < 400:
+                problems.append(f"control failed: {method} {path} as {role}: {answer.status_code}")
+            elif method != "GET":
+                before, after = after, _state(app)
+                if not _changed(before, after):
+                    problems.append(f"control changed nothing: {method} {path} as {role}: {answer.status_code}")
+    return problems
+
+
+def _refusal(answer) -> tuple[int, str | None]:
+    """Status and error code (the console's pages have no code: their status says it)."""
+    body = answer.get_json(silent=True) if answer.is_json else None
+    return answer.status_code, (body or {}).get("error", {}).get("code")
+
+
+def test_no_one_out_of_scope_reaches_anothers_objects(app, api, build, hire):
+    world = make_bola_world(app, api, build, hire)
+    world.ids["village"] = "140105001001"
+    client = app.test_client()
+    api_callers = {role: ApiCaller(client, token) for role, token in world.tokens.items()}
+    problems = _run_matrix(app, world, API, api_callers, API_INTRUDERS)
+    console_callers = {role: ConsoleCaller(app, user) for role, user in world.staff_users.items() if role != "township"}
+    problems += _run_matrix(app, world, CONSOLE, console_callers, CONSOLE_INTRUDERS)
+    assert not problems, "\n".join(problems)

@@ -129,8 +129,8 @@ def test_coverage_is_for_the_village_secretary_and_staff_in_scope_only(app, api,
     series_id = need["series_id"]
 
     assert coverage(api, hire.staff("140000"), series_id).status_code == 200  # the province sees every village
-    assert_error(coverage(api, hire.staff("140106"), series_id), 404, "not_found")
-    assert_error(coverage(api, hire.secretary("140105001002")[0], series_id), 404, "not_found")
+    assert_error(coverage(api, hire.staff("140106"), series_id), 404, "series_not_found")
+    assert_error(coverage(api, hire.secretary("140105001002")[0], series_id), 404, "series_not_found")
     assert_error(coverage(api, people[0], series_id), 403, "forbidden")
     assert_error(coverage(api, county, series_id + 1000), 404, "series_not_found")
     plain = approved_need(api, secretary, county, recurrence=WEEKLY)

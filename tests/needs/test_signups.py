@@ -109,7 +109,7 @@ def test_the_roster_is_for_organisers(api, build, secretary, need, people, hire)
     created(join(api, people[0], need["id"]))
     assert [e["status"] for e in api.as_(secretary).get(f"/needs/{need['id']}/signups").json["items"]] == ["confirmed"]
     assert_error(api.as_(people[0]).get(f"/needs/{need['id']}/signups"), 403, "forbidden")
-    assert_error(api.as_(hire.staff("140106")).get(f"/needs/{need['id']}/signups"), 404, "not_found")
+    assert_error(api.as_(hire.staff("140106")).get(f"/needs/{need['id']}/signups"), 404, "need_not_found")
 
 
 def test_a_finished_need_is_recorded_as_it_was(app, api, need, people):

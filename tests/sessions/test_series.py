@@ -167,8 +167,10 @@ def test_moving_one_occurrence_tells_only_its_volunteers(app, api, build, secret
 
 def test_an_occurrence_of_another_secretary_cannot_be_touched(app, api, build, series, hire):
     other, _ = hire.secretary("140105001002")
-    assert_error(api.as_(other).patch(f"/sessions/{series['id']}", {"title": "改个名字"}), 404, "not_found")
-    assert_error(api.as_(other).post(f"/sessions/{series['id']}/cancel", {"reason": "不想办了"}), 404, "not_found")
+    assert_error(api.as_(other).patch(f"/sessions/{series['id']}", {"title": "改个名字"}), 404, "session_not_found")
+    assert_error(
+        api.as_(other).post(f"/sessions/{series['id']}/cancel", {"reason": "不想办了"}), 404, "session_not_found"
+    )
 
 
 def test_editing_the_only_occurrence_made_yet_does_not_change_the_weeks_to_come(app, api, secretary, spring_term):

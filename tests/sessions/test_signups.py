@@ -249,8 +249,10 @@ def test_only_organisers_edit_cancel_or_read_the_roster(api, build, session, peo
     assert_error(api.as_(volunteer).patch(f"/sessions/{session['id']}", {"title": "我来改"}), 403, "forbidden")
     assert_error(api.as_(volunteer).post(f"/sessions/{session['id']}/cancel", {"reason": "不办了"}), 403, "forbidden")
     assert_error(api.as_(volunteer).get(f"/sessions/{session['id']}/signups"), 403, "forbidden")
-    assert_error(api.as_(stranger).get(f"/sessions/{session['id']}/signups"), 404, "not_found")
-    assert_error(api.as_(stranger).post(f"/sessions/{session['id']}/cancel", {"reason": "不办了"}), 404, "not_found")
+    assert_error(api.as_(stranger).get(f"/sessions/{session['id']}/signups"), 404, "session_not_found")
+    assert_error(
+        api.as_(stranger).post(f"/sessions/{session['id']}/cancel", {"reason": "不办了"}), 404, "session_not_found"
+    )
 
 
 def test_the_roster_shows_masked_phones(api, build, secretary, session):
