@@ -98,6 +98,8 @@ def make_bola_world(app, api, build, hire) -> BolaWorld:
     t["volunteer_c"], c = build.volunteer(home_region=VILLAGE)
     t["volunteer_elsewhere"], _ = build.volunteer(home_region="140106001001")
     world.ids["volunteer_a"], world.ids["volunteer_c"] = a["id"], c["id"]
+    world.ids["user_c"] = api.as_(t["volunteer_c"]).get("/me").json["id"]
+    world.ids["village"] = VILLAGE
     ids = world.ids
     secretary, county = api.as_(t["secretary"]), api.as_(t["county"])
 
@@ -159,8 +161,10 @@ def make_bola_world(app, api, build, hire) -> BolaWorld:
         api.as_(t["city"]).post("/pairings", {"helping_region": "140106", "helped_region": COUNTY}), "pair"
     )["id"]
     volunteer_nos = {
-        who: api.as_(t[who]).get("/volunteers/me").json["volunteer_no"] for who in ("volunteer_a", "volunteer_c")
+        who: api.as_(t[who]).get("/volunteers/me").json["volunteer_no"]
+        for who in ("volunteer_a", "volunteer_b", "volunteer_c")
     }
+    ids["volunteer_no_b"] = volunteer_nos["volunteer_b"]
     story = "连续两年每周到小店村为留守儿童辅导功课，组织村里的青年成立了读书角。"
     ids["nomination"] = _ok(
         secretary.post("/nominations", {"volunteer_no": volunteer_nos["volunteer_a"], "story": story}), "nominate"
