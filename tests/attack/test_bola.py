@@ -6,11 +6,13 @@ names. The callers who must not reach them: people of another county (迎泽区:
 county and township staff), of another city (晋中市 staff), of another village and township of the
 same county, and another volunteer of the same village (B, on volunteer A's sign-ups, offers, records,
 certificate and inbox). Each must be answered 403 or 404 (not 2xx, not a 422 that would hide a
-missing check, not a 5xx), and the database must be exactly as it was afterwards. Then the owner
-calls the same URL and must get 2xx (a write must change something), and staff over the region
-(city, province) must see what they read: the proof each row hits a real object.
+missing check, not a 5xx), exactly as the same call on an id that names nothing is answered (status
+and error code: existence does not leak), and the database must be as it was afterwards. Then the
+owner calls the same URL and must get 2xx (a write must change something), and staff over the
+region (city, province) must see what they read: the proof each row hits a real object.
 
-A route with an id that is not in a table below fails the test until someone says how to attack it.
+A route with an id in its path that is not in a table below fails the test until someone says how to
+attack it; `scoped` lists the routes that take a region, an activity or a user in the query or body.
 """
 
 import re
