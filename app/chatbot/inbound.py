@@ -3,8 +3,9 @@ an XML body, AES-encrypted in safe mode (the crypto is app/wechat/callback.py).
 
 Plain mode signs only token + timestamp + nonce, not the body, so a signed URL seen once could carry
 any body: every delivery is handled once (nonce, timestamp and signature remembered for the window;
-a repeat is answered "success" and not acted on) and only while its timestamp is fresh. With an AES key configured, only safe mode is accepted,
-where the signature covers the encrypted body. The error codes keep WeChat's word (push_*).
+a repeat is answered "success" and not acted on) and only while its timestamp is fresh. With an AES
+key configured, only safe mode is accepted, where the signature covers the encrypted body.
+The error codes keep WeChat's word (push_*).
 """
 
 import hashlib
