@@ -12,8 +12,9 @@ current leader is killed with SIGKILL and a new process started beside the survi
 
 Then, per job, from job_runs and the side-effect file: the scheduled times between the job's first and
 last recorded run, those with a run, those without, those without outside a takeover window (from the
-kill, less one interval, to the successor's first run and its catch-up second), and side effects
-beyond the runs recorded. The first second after both bots are up (the first lead's burst) is left out.
+kill, less one interval, until the successor's first run of that job has finished: while it runs the
+job's next time is skipped, max_instances 1), and side effects beyond the runs recorded. The first
+second after both bots are up (the first lead's burst) is left out.
 Exit 1 when a scheduled time was missed outside a takeover window or a run happened twice.
 """
 
@@ -43,9 +44,8 @@ from bots.jobs import JOBS as PRODUCTION_JOBS  # noqa: E402
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/ops_bots"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/8"
 SPEED = float(os.environ.get("BENCH_SPEED", "15"))
-#: Real seconds after a bot takes the lease while every job due runs at once in its 4 workers: a frequent
-#: job's next run then finds the last one still running and is skipped (coalesced), as designed.
-CATCH_UP_SECONDS = 1.0
+#: After both bots are up, the first lead's burst (every job due at once in 4 workers) is left out.
+SETTLE_SECONDS = 1.0
 
 
 def _stand_in(name: str):
@@ -125,7 +125,7 @@ def main() -> int:
     _wait(lambda: _runs(app) and all(_started(p, folder) for p in alive), 180)
     started = time.monotonic()
     # The lead's first burst (every job due at once, 4 workers) is startup, not steady state: counted from here.
-    measured_from = datetime.now(UTC) + timedelta(seconds=CATCH_UP_SECONDS)
+    measured_from = datetime.now(UTC) + timedelta(seconds=SETTLE_SECONDS)
     takeovers: list[tuple[datetime, datetime | None, int, int]] = []  # killed at, successor's first run, pids
     for n in range(1, options.kills + 1):
         _sleep_until(started + real_seconds * n / (options.kills + 1))
@@ -242,8 +242,13 @@ def _report(app, jobs, takeovers, side_effects: Path, measured_from, exits, spee
                 expected.append(moment)
             moment += interval
         missed = [moment for moment in expected if _key(moment) not in have]
-        catch_up = timedelta(seconds=CATCH_UP_SECONDS)
-        windows = [(killed - interval, first_run + catch_up) for killed, first_run, _, _ in takeovers if first_run]
+        # A takeover window, per job: from one interval before the kill until the successor's first run of
+        # this job has finished (while it runs, the job's next scheduled time is skipped: max_instances 1).
+        windows = []
+        for killed, first_run, _, survivor in takeovers:
+            theirs = [r for r in mine if _pid(r.holder) == survivor and r.started_at >= killed and r.finished_at]
+            end = min((r.finished_at for r in theirs), default=(first_run or killed) + interval)
+            windows.append((killed - interval, end))
         outside = [moment for moment in missed if not any(start <= moment <= end for start, end in windows)]
         # Side effects beyond the runs recorded: a run done twice (a killed leader's last run may be
         # recorded as running without its line, never the other way round).
