@@ -13,8 +13,9 @@ current leader is killed with SIGKILL and a new process started beside the survi
 Then, per job, from job_runs and the side-effect file: the scheduled times between the job's first and
 last recorded run, those with a run, those without, those without outside a takeover window (from the
 kill, less one interval, until the successor's first run of that job has finished: while it runs the
-job's next time is skipped, max_instances 1), and side effects beyond the runs recorded. The first
-second after both bots are up (the first lead's burst) is left out.
+job's next time is skipped, max_instances 1), those without while the job's previous run was still going
+(busy: skipped and coalesced by design), and side effects beyond the runs recorded. The first second
+after both bots are up (the first lead's burst) is left out.
 Exit 1 when a scheduled time was missed outside a takeover window or a run happened twice.
 """
 
@@ -222,7 +223,9 @@ def _report(app, jobs, takeovers, side_effects: Path, measured_from, exits, spee
             f"kill {n}: leader {victim} SIGKILLed; {survivor} ran its first job {gap:.2f} s later "
             f"({gap * speed / 60:.1f} simulated minutes)"
         )
-    header = f"{'job':<22}{'every (sim)':>12}{'scheduled':>10}{'ran':>6}{'missed':>8}{'outside':>9}{'twice':>7}"
+    header = (
+        f"{'job':<22}{'every (sim)':>12}{'scheduled':>10}{'ran':>6}{'missed':>8}{'busy':>6}{'outside':>9}{'twice':>7}"
+    )
     print()
     print(header)
     print("-" * len(header))
@@ -249,7 +252,10 @@ def _report(app, jobs, takeovers, side_effects: Path, measured_from, exits, spee
             theirs = [r for r in mine if _pid(r.holder) == survivor and r.started_at >= killed and r.finished_at]
             end = min((r.finished_at for r in theirs), default=(first_run or killed) + interval)
             windows.append((killed - interval, end))
-        outside = [moment for moment in missed if not any(start <= moment <= end for start, end in windows)]
+        in_window = [moment for moment in missed if any(start <= moment <= end for start, end in windows)]
+        # The job's previous run was still going at that time: skipped by design (max_instances 1, coalesce).
+        busy = [moment for moment in missed if moment not in in_window and _running_at(mine, moment)]
+        outside = [moment for moment in missed if moment not in in_window and moment not in busy]
         # Side effects beyond the runs recorded: a run done twice (a killed leader's last run may be
         # recorded as running without its line, never the other way round).
         twice = max(0, lines[job.name] - len(mine))
@@ -257,21 +263,28 @@ def _report(app, jobs, takeovers, side_effects: Path, measured_from, exits, spee
         for moment in outside[:3]:
             print(f"  {job.name}: no run for {moment.astimezone(SERVICE_ZONE):%H:%M:%S.%f} (outside a takeover)")
         ran = len([run for run in mine if run.scheduled_for >= measured_from])
-        totals.update(scheduled=len(expected), ran=ran, missed=len(missed), outside=len(outside), twice=twice)
+        totals.update(
+            scheduled=len(expected), ran=ran, missed=len(missed), busy=len(busy), outside=len(outside), twice=twice
+        )
         print(
             f"{job.name:<22}{_simulated(interval, speed):>12}{len(expected):>10}{ran:>6}{len(missed):>8}"
-            f"{len(outside):>9}{twice:>7}"
+            f"{len(busy):>6}{len(outside):>9}{twice:>7}"
         )
     print("-" * len(header))
     print(
         f"{'total':<22}{'':>12}{totals['scheduled']:>10}{totals['ran']:>6}{totals['missed']:>8}"
-        f"{totals['outside']:>9}{totals['twice']:>7}"
+        f"{totals['busy']:>6}{totals['outside']:>9}{totals['twice']:>7}"
     )
     statuses = Counter(run.status for run in runs)
     print(f"\njob_runs by status: {dict(statuses)}; survivors' exit codes on SIGTERM: {exits}")
     unique = len({(run.job, _key(run.scheduled_for)) for run in runs}) == len(runs)
     print(f"every (job, scheduled time) recorded once: {unique}; logs in {folder}")
     return 1 if bad or not unique or any(exits) else 0
+
+
+def _running_at(runs: list, moment: datetime) -> bool:
+    """Whether a run of this job (started before `moment`) had not finished by then."""
+    return any(run.started_at <= moment and (run.finished_at is None or run.finished_at > moment) for run in runs)
 
 
 def _key(moment: datetime) -> datetime:
