@@ -2,12 +2,14 @@
 an XML body, AES-encrypted in safe mode (the crypto is app/wechat/callback.py).
 
 Plain mode signs only token + timestamp + nonce, not the body, so a signed URL seen once could carry
-any body: every delivery is accepted once (nonce, timestamp and signature remembered for the window)
-and only while its timestamp is fresh. With an AES key configured, only safe mode is accepted,
-where the signature covers the encrypted body. The error codes keep WeChat's word (push_*).
+any body: every delivery is handled once (nonce, timestamp and signature remembered for the window;
+a repeat is answered "success" and not acted on) and only while its timestamp is fresh. With an AES
+key configured, only safe mode is accepted, where the signature covers the encrypted body.
+The error codes keep WeChat's word (push_*).
 """
 
 import hashlib
+import logging
 import threading
 import time
 from collections import deque
@@ -31,6 +33,8 @@ WINDOW = timedelta(minutes=5)
 #: WINDOW before it, so remembering it for twice the window outlives every moment it could be replayed.
 REMEMBER = 2 * WINDOW
 REDIS_PREFIX = "volunteers:wechat-push:"
+
+logger = logging.getLogger(__name__)
 
 
 class DeliveryRefused(Forbidden):
@@ -82,13 +86,20 @@ def verify(args: Mapping[str, str], body: bytes) -> Delivery:
 
 
 @contextmanager
-def once(delivery: Delivery) -> Iterator[None]:
-    """Handle a delivery at most once in the window; if handling fails it may be delivered again."""
+def once(delivery: Delivery) -> Iterator[bool]:
+    """Whether this delivery is the first in the window (handle it only then); if handling fails it may
+    be delivered again.
+
+    A request seen before is not acted on, but answered like any other: WeChat repeats a push it got no
+    answer to within five seconds, and a refusal would make it try again and then tell the person the
+    service failed, while the first delivery is still being handled (or already was)."""
     seen = _seen()
     if not seen.first_time(delivery.replay_key):
-        raise DeliveryRefused("重复的消息推送", code="push_replayed")
+        logger.info("wechat push replayed, not handled again", extra={"code": "push_replayed"})
+        yield False
+        return
     try:
-        yield
+        yield True
     except BaseException:
         seen.forget(delivery.replay_key)
         raise

@@ -20,8 +20,9 @@ def check_server():
 @bp.post("/callback")
 def receive():
     delivery = inbound.verify(request.args, request.get_data())
-    with inbound.once(delivery):
-        operations.receive(delivery.message)
+    with inbound.once(delivery) as first:
+        if first:
+            operations.receive(delivery.message)
     return _text("success")
 
 

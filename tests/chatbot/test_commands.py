@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import select
 
 from app.accounts.models import User
-from app.activities.models import Signup
+from app.activities.models import Activity, Signup
 from app.attendance.models import ServiceRecord
 from app.chatbot import commands
 from app.chatbot.commands import Command, parse
@@ -13,7 +13,7 @@ from app.dispatch.models import Offer
 from app.extensions import db
 from app.volunteers.models import Volunteer
 from tests.attendance.helpers import Site, at
-from tests.chatbot.helpers import openid_of, replies
+from tests.chatbot.helpers import openid_of, replies, text_xml
 from tests.dispatch.helpers import offer
 
 
@@ -149,6 +149,30 @@ def test_an_offer_is_answered_in_the_chat(chat_app, wechat, volunteer, site, api
         statuses = db.session.scalars(select(Offer.status).where(Offer.id.in_(offered)).order_by(Offer.id)).all()
         source = db.session.scalar(select(Signup.source).where(Signup.activity_id == first))
     assert (statuses, source) == (["accepted", "declined"], "dispatch")
+
+
+def test_an_accept_delivered_again_acts_once(chat_app, wechat, volunteer, site, api):
+    """WeChat repeats a push it got no answer to within 5 s (same MsgId, a new nonce), and a captured
+    request may be sent again as it was: the offer is accepted once, one seat taken, one answer."""
+    token, user_id, openid = volunteer
+    need = site.need()
+    number = offer(chat_app, api, token, need)
+    with chat_app.app_context():
+        taken_before = db.session.get(Activity, need).taken
+    query, body = wechat.signed(text_xml(openid, f"接受 {number}", msg_id=24_888_000_000_000_001))
+    for response in (
+        wechat.send(query, body),  # the push
+        wechat.text(openid, f"接受 {number}", msg_id=24_888_000_000_000_001),  # WeChat's retry
+        wechat.send(query, body),  # the same signed request replayed
+    ):
+        assert response.status_code == 200 and response.get_data(as_text=True) == "success"
+    [reply] = replies(chat_app, user_id)
+    assert reply.body.startswith("已接受并为你报名")
+    with chat_app.app_context():
+        signups = db.session.scalars(select(Signup).where(Signup.activity_id == need)).all()
+        assert db.session.get(Offer, number).status == "accepted"
+        assert db.session.get(Activity, need).taken == taken_before + 1
+    assert [(s.status, s.source) for s in signups] == [("confirmed", "dispatch")]
 
 
 def test_cant_come_gives_the_seat_back(chat_app, wechat, volunteer, site):
