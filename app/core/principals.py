@@ -38,7 +38,7 @@ from datetime import UTC, datetime, timedelta
 from flask import Flask, current_app, has_app_context
 from redis import Redis
 from redis.exceptions import RedisError
-from sqlalchemy import Column, Select, Table, event
+from sqlalchemy import Column, ColumnElement, Select, Table, event
 from sqlalchemy.orm import Mapper, ORMExecuteState, Session
 from sqlalchemy.orm.attributes import PASSIVE_NO_INITIALIZE, get_history
 from sqlalchemy.sql import operators, visitors
@@ -250,12 +250,13 @@ class Watched:
 _watched: dict[int, Watched] = {}
 
 
-def watched(statement: Select, token_user_id: Column) -> Watched:
+def watched(statement: Select, token_user_id: ColumnElement) -> Watched:
     known = _watched.get(id(statement))
     if known is not None:
         return known
     columns: dict[Table, set[str]] = {}
     user_key: dict[Table, Column | None] = {}
+    assert isinstance(token_user_id, Column) and isinstance(token_user_id.table, Table)
     token_table = token_user_id.table
 
     def plain(element: object) -> Column | None:
@@ -267,14 +268,13 @@ def watched(statement: Select, token_user_id: Column) -> Watched:
     for element in visitors.iterate(statement):
         column = plain(element)
         if column is not None:
-            columns.setdefault(column.table, set()).add(column.name)  # type: ignore[arg-type]
+            columns.setdefault(column.table, set()).add(column.name)
         if isinstance(element, BinaryExpression) and element.operator is operators.eq:
             sides = [plain(element.left), plain(element.right)]
             if any(side is token_user_id for side in sides):
                 for side in sides:
                     if side is not None and side is not token_user_id:
-                        user_key[side.table] = side  # type: ignore[index]
-    assert isinstance(token_table, Table)
+                        user_key[side.table] = side
     user_key[token_table] = token_user_id
     fresh = {token_table, *(fk.column.table for fk in token_user_id.foreign_keys if isinstance(fk.column.table, Table))}
     result = Watched(
