@@ -2,11 +2,15 @@
 endpoint on the same server, in the same run. Run by hand:
 
     .venv/bin/python bench/signup_throughput.py [--seconds 10] [--connections 64] [--workers N --threads N]
+        [--references] [--redis URL | --redis ""] [--cold] [--port N]
 
 It creates (and drops first) the PostgreSQL database `bench_signup` on 127.0.0.1:5432, seeds
 volunteers and sessions, starts gunicorn on a loopback port with the production settings
 (config/gunicorn.py, which --workers/--threads override), loads it with wrk (Debian package
-`wrk`), and prints requests per second, p50/p99 latency and the ratio. Targets (issue 3): sign-up
+`wrk`), and prints requests per second, p50/p99 latency and the ratio. The app runs with Redis as
+production does (`--redis`, its database emptied first), and each volunteer calls GET /api/v1/me once
+before the sign-ups, as the mini-program does on opening (so the caller is kept, core.principals;
+`--cold` skips that). Targets (issue 3): sign-up
 at least 30 % of the bare endpoint, p99 at most 100 ms at 64 concurrent connections.
 """
 
