@@ -39,7 +39,7 @@ from flask import Flask, current_app, has_app_context
 from redis import Redis
 from redis.exceptions import RedisError
 from sqlalchemy import Column, ColumnElement, Select, Table, event
-from sqlalchemy.orm import Mapper, ORMExecuteState, Session
+from sqlalchemy.orm import Mapper, ORMExecuteState, Session, object_session
 from sqlalchemy.orm.attributes import PASSIVE_NO_INITIALIZE, get_history
 from sqlalchemy.sql import operators, visitors
 from sqlalchemy.sql.elements import BinaryExpression
@@ -308,13 +308,19 @@ def _row_changed(mapper: Mapper, target: object, kind: str) -> None:
     table = mapper.local_table
     if watch is None or table not in watch.columns:
         return
-    from sqlalchemy.orm import object_session
-
     session = object_session(target)
     if session is None:
         return
-    if kind == "insert" and table in watch.fresh:
-        return
+    if table in watch.fresh:
+        # A new token or user was never seen by another transaction, so never kept: neither its
+        # insert nor a change to it before this transaction ends needs a stamp.
+        born = session.info.setdefault("auth.born", set())
+        identity = (table.name, tuple(mapper.primary_key_from_instance(target)))
+        if kind == "insert":
+            born.add(identity)
+            return
+        if identity in born:
+            return
     if kind == "update":
         names = watch.columns[table]
         props = [mapper.get_property_by_column(column) for column in table.columns if column.name in names]
@@ -394,6 +400,7 @@ def _after_commit(session: Session) -> None:
 
 
 def _discard(session: Session) -> None:
+    session.info.pop("auth.born", None)
     session.info.pop("auth.changed", None)
     session.info.pop("auth.changed_all", None)
 

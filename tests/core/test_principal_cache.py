@@ -117,6 +117,7 @@ def test_without_redis_the_database_answers_and_changes_wait(app, api, build, mo
     monkeypatch.setitem(app.extensions, "auth.principals", principals.PrincipalCache(kept.size, nowhere, 60))
     monkeypatch.setitem(app.extensions, "redis", nowhere)
     assert "volunteer" in api.as_(token).get("/me").json["roles"]  # read from the database
+    assert api.post("/auth/wechat-login", {"code": "dev:while-redis-is-away"}).status_code == 200  # a new token
     # A logout the other processes could not hear of is not made: a clear 503, the token still works.
     refused = assert_error(api.as_(token).post("/auth/logout"), 503, "auth_unavailable")
     assert refused["message"]
