@@ -358,8 +358,9 @@ def _stamp(session: Session) -> None:
     redis: Redis | None = current_app.extensions.get("redis")
     if redis is None:
         return
-    if everything:
+    if everything or _state["owed"]:
         _forget_everything(redis)
+        _state["owed"] = False
     if users:
         longest = max(current_app.config["TOKEN_TTL_MINIPROGRAM"], current_app.config["TOKEN_TTL_STAFF"])
         script = redis.register_script(_STAMP)

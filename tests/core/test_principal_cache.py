@@ -5,7 +5,7 @@ from contextlib import contextmanager
 
 import pytest
 from redis import Redis
-from sqlalchemy import event, select
+from sqlalchemy import event, select, update
 
 from app.accounts.models import User
 from app.core import principals
@@ -92,6 +92,15 @@ def test_a_change_made_elsewhere_refuses_the_entry_kept_here(app, api, build):
         db.session.commit()
         principals.cache().clear()  # a worker that never saw this token: only Redis's shared entry
     assert "admin" not in api.as_(token).get("/me").json["roles"]
+
+
+def test_a_bulk_update_forgets_every_kept_caller(app, api, build):
+    token = build.login()
+    me = user_id(api, token)
+    with app.app_context():
+        db.session.execute(update(User).where(User.id == me).values(is_admin=True))  # which users: unknown
+        db.session.commit()
+    assert "admin" in api.as_(token).get("/me").json["roles"]
 
 
 def test_redis_lost_its_data_trusts_nothing_kept(app, api, build):
