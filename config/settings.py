@@ -53,6 +53,8 @@ class BaseConfig:
     # Bearer tokens: volunteers stay logged in on their phone; staff sessions are short.
     TOKEN_TTL_MINIPROGRAM = timedelta(days=_env_int("TOKEN_TTL_DAYS", 30))
     TOKEN_TTL_STAFF = timedelta(hours=_env_int("STAFF_TOKEN_TTL_HOURS", 12))
+    # Callers kept per process (with Redis only; validated there on every request, see core.principals); 0: none.
+    AUTH_PRINCIPAL_CACHE_SIZE = _env_int("AUTH_PRINCIPAL_CACHE_SIZE", 10_000)
 
     STAFF_LOGIN_RATE_LIMIT = _env("STAFF_LOGIN_RATE_LIMIT", "10 per minute")
     # Mini-program logins per client address: a county square of volunteers may share one carrier NAT

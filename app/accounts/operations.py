@@ -212,7 +212,8 @@ def _totp_ok(account: StaffAccount, code: str | None, now) -> bool:
             or_(StaffAccount.totp_last_step.is_(None), StaffAccount.totp_last_step < step),
         )
         .values(totp_last_step=step)
-        .execution_options(synchronize_session=False)
+        # Not a column any caller is read from: kept callers stay valid (core.principals).
+        .execution_options(synchronize_session=False, principals_unaffected=True)
     )
     return rowcount(claimed) == 1
 

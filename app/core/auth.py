@@ -28,7 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.core import clock
+from app.core import clock, principals
 from app.core.access import Principal
 from app.core.db import Model, UTCDateTime, db
 from app.core.errors import Forbidden, Unauthenticated
@@ -90,8 +90,10 @@ class RoleSource:
 
 
 def init_app(app: Flask, role_sources: Iterable[RoleSource]) -> None:
-    """The domains that confer roles, named by the factory (core never imports a domain)."""
+    """The domains that confer roles, named by the factory (core never imports a domain); with Redis,
+    the cache of callers (core.principals), which learns from their SQL what changes a caller."""
     app.extensions["role_sources"] = tuple(role_sources)
+    principals.init_app(app)
 
 
 def _role_sources() -> tuple[RoleSource, ...]:
@@ -113,6 +115,11 @@ def _principal_statement() -> Select:
             AuthToken.user_id, AuthToken.expires_at, AuthToken.revoked_at, *_role_columns(sources, AuthToken.user_id)
         ).where(AuthToken.token_hash == bindparam("digest"))
     return _statements[sources]
+
+
+def watched_tables() -> principals.Watched:
+    """What a change to makes a kept caller stale: the tables and columns the caller's statement reads."""
+    return principals.watched(_principal_statement(), AuthToken.__table__.c.user_id)
 
 
 def _principal_from(user_id: int, row: Row) -> Principal | None:
@@ -162,12 +169,21 @@ def _load_principal() -> Principal | None:
     token = bearer_token()
     if token is None:
         return None
+    digest = _digest(token)
+    # Kept from an earlier request and still valid (one Redis round trip), or none: see core.principals.
+    kept = principals.cache()
+    seen = kept.lookup(digest) if kept is not None else None
+    if seen is not None and seen.entry is not None:
+        return seen.entry.principal if seen.entry.expires_at > clock.now() else None
     # One statement: the token and every role the user holds (a Core read on the request's
     # connection; nothing of the ORM's is needed for it).
-    row = db.session.connection().execute(_principal_statement(), {"digest": _digest(token)}).one_or_none()
+    row = db.session.connection().execute(_principal_statement(), {"digest": digest}).one_or_none()
     if row is None or row.revoked_at is not None or _aware(row.expires_at) <= clock.now():
         return None
-    return _principal_from(row.user_id, row)
+    principal = _principal_from(row.user_id, row)
+    if principal is not None and kept is not None and seen is not None:
+        kept.store(digest, principal, _aware(row.expires_at), seen)
+    return principal
 
 
 def _aware(moment: datetime) -> datetime:

@@ -6,6 +6,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from app.core.db import db
 from app.core.errors import error_response, unexpected_error
+from app.core.principals import PrincipalsUnconfirmed
 
 
 def init_app(app: Flask) -> None:
@@ -24,6 +25,12 @@ def init_app(app: Flask) -> None:
             # A concurrent request won a uniqueness race after our checks passed.
             db.session.rollback()
             return error_response(409, "conflict", "数据已被其他操作修改，请刷新后重试")
+        except PrincipalsUnconfirmed as refused:
+            # A change to tokens or roles the other processes could not hear of (Redis is away): not made.
+            db.session.rollback()
+            answer = error_response(refused.status, refused.code, refused.message)
+            answer.headers["Retry-After"] = "1"
+            return answer
         return response
 
     @app.errorhandler(IntegrityError)
