@@ -84,13 +84,19 @@ def listing_rows(
 ) -> list[RowMapping]:
     """listing()'s list as rows of `columns` with `village_name` and `program_name`: one statement,
     and none of the ORM's objects (a list of 50 is read on every visit to the mini-program's lists)."""
-    query = (
-        select(*columns, Region.name.label("village_name"), Program.name.label("program_name"))
-        .join(Region, Region.code == Activity.village_code)
-        .outerjoin(Program, Program.id == Activity.program_id)
-    )
-    query = _listed(query, type_, principal, region, status, starts_from, starts_to, filters)
-    return list(db.session.execute(query.limit(limit)).mappings())
+    columns = tuple(columns)
+    if columns not in _row_selects:  # built once per list (selects are immutable: each request adds to a copy)
+        _row_selects[columns] = (
+            select(*columns, Region.name.label("village_name"), Program.name.label("program_name"))
+            .join(Region, Region.code == Activity.village_code)
+            .outerjoin(Program, Program.id == Activity.program_id)
+        )
+    query = _listed(_row_selects[columns], type_, principal, region, status, starts_from, starts_to, filters)
+    # A Core read on the request's connection: plain rows need none of the ORM's execution machinery.
+    return list(db.session.connection().execute(query.limit(limit)).mappings())
+
+
+_row_selects: dict[tuple, Select] = {}
 
 
 def _listed(

@@ -7,12 +7,13 @@ the mini-program may keep the answer but must ask again each time; no shared cac
 it, since who is calling decides what a list holds (organisers see more of their scope).
 """
 
-from flask import Response, current_app, request
+from flask import current_app, request
+from werkzeug.wrappers import Response
 
 
 def revalidated(document: dict) -> Response:
     """The JSON answer for `document`, or 304 when the client holds it already."""
-    response = current_app.json.response(document)
+    response = current_app.response_class(f"{current_app.json.dumps(document)}\n", mimetype="application/json")
     response.headers["Cache-Control"] = "private, no-cache"
     response.vary.add("Authorization")
     response.add_etag()

@@ -24,7 +24,7 @@ def post_need(body: NeedIn):
     return need_out(operations.post(require_principal(), body)), 201
 
 
-@api.get("/needs", responses={200: NeedList})
+@api.get("/needs", responses={200: NeedList, 304: None})
 def list_needs(query: NeedQuery):
     """志愿者看到开放中的需求；书记与工作人员还能看到辖区内其他状态的需求。"""
     rows = queries.listing_rows(

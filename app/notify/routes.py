@@ -25,7 +25,7 @@ api = APIBlueprint(
 BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
 
 
-@api.get("/inbox", responses={200: InboxOut}, security=BEARER)
+@api.get("/inbox", responses={200: InboxOut, 304: None}, security=BEARER)
 @login_required()
 def read_inbox(query: InboxQuery):
     """我的消息，新消息在前。"""

@@ -34,7 +34,7 @@ def schedule(body: SessionIn):
     return scheduled_out(session, occurrences, total), 201
 
 
-@api.get("/sessions", responses={200: SessionList})
+@api.get("/sessions", responses={200: SessionList, 304: None})
 def list_sessions(query: SessionQuery):
     rows = queries.listing_rows(
         "session",
