@@ -1,13 +1,17 @@
 """Reading activities: one the caller may see, the lists, and the organiser's roster."""
 
+from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import case, or_, select
+from sqlalchemy import RowMapping, Select, case, or_, select
+from sqlalchemy.orm import InstrumentedAttribute
 
 from app.activities.models import LIVE, PUBLIC, Activity, Signup
 from app.core.access import Principal, require_organiser, scope_prefix
 from app.core.errors import NotFound
 from app.extensions import db
+from app.programs.models import Program
+from app.regions.models import Region
 from app.volunteers.models import Volunteer
 
 NAMES = {"need": "需求", "session": "活动"}
@@ -62,7 +66,50 @@ def listing(
     **filters,
 ) -> list[Activity]:
     """Volunteers see what is open; organisers also see everything in their scope."""
-    query = select(Activity).where(Activity.type == type_, _visible_clause(principal))
+    query = _listed(select(Activity), type_, principal, region, status, starts_from, starts_to, filters)
+    return list(db.session.scalars(query.limit(limit)))
+
+
+def listing_rows(
+    type_: str,
+    principal: Principal | None,
+    columns: Sequence[InstrumentedAttribute],
+    *,
+    region: str | None,
+    status: str | None,
+    starts_from: datetime | None,
+    starts_to: datetime | None,
+    limit: int,
+    **filters,
+) -> list[RowMapping]:
+    """listing()'s list as rows of `columns` with `village_name` and `program_name`: one statement,
+    and none of the ORM's objects (a list of 50 is read on every visit to the mini-program's lists)."""
+    columns = tuple(columns)
+    if columns not in _row_selects:  # built once per list (selects are immutable: each request adds to a copy)
+        _row_selects[columns] = (
+            select(*columns, Region.name.label("village_name"), Program.name.label("program_name"))
+            .join(Region, Region.code == Activity.village_code)
+            .outerjoin(Program, Program.id == Activity.program_id)
+        )
+    query = _listed(_row_selects[columns], type_, principal, region, status, starts_from, starts_to, filters)
+    # A Core read on the request's connection: plain rows need none of the ORM's execution machinery.
+    return list(db.session.connection().execute(query.limit(limit)).mappings())
+
+
+_row_selects: dict[tuple, Select] = {}
+
+
+def _listed(
+    query: Select,
+    type_: str,
+    principal: Principal | None,
+    region: str | None,
+    status: str | None,
+    starts_from: datetime | None,
+    starts_to: datetime | None,
+    filters: dict,
+) -> Select:
+    query = query.where(Activity.type == type_, _visible_clause(principal))
     if region:
         query = query.where(Activity.village_code.startswith(scope_prefix(region)))
     for name, value in filters.items():
@@ -76,7 +123,7 @@ def listing(
         query = query.where(Activity.status == status)
     elif principal is None or not _organiser(principal):
         query = query.where(Activity.status.in_(LIVE))
-    return list(db.session.scalars(query.order_by(Activity.starts_at, Activity.id).limit(limit)))
+    return query.order_by(Activity.starts_at, Activity.id)
 
 
 def _organiser(principal: Principal) -> bool:

@@ -131,6 +131,21 @@ class Params(Schema):
 
     model_config = ConfigDict(strict=False)
 
+    @classmethod
+    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """flask-openapi3 reads a query model's JSON schema (with the defaults) on every request, to
+        tell list fields from others: building it cost more than the rest of a list request. Kept
+        per class once built; any other call (the OpenAPI document's) builds as before. The kept
+        dict is only read (flask-openapi3's `_validate_query` looks up field types in it)."""
+        if args or kwargs:
+            return super().model_json_schema(*args, **kwargs)
+        if cls not in _REQUEST_SCHEMAS:
+            _REQUEST_SCHEMAS[cls] = super().model_json_schema()
+        return _REQUEST_SCHEMAS[cls]
+
+
+_REQUEST_SCHEMAS: dict[type, dict[str, Any]] = {}
+
 
 class Out(BaseModel):
     """Responses: built from models or dicts."""

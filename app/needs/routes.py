@@ -4,11 +4,12 @@ from app.activities import lifecycle, queries, signups
 from app.activities.schemas import ActivityPath, CancelIn, Roster, SignupOut
 from app.activities.views import roster_out, signup_out
 from app.core.auth import current_principal, login_required, require_principal
+from app.core.caching import revalidated
 from app.core.schemas import ErrorOut
 from app.dispatch import relay
 from app.needs import operations
 from app.needs.schemas import CoverageOut, NeedIn, NeedList, NeedOut, NeedPatch, NeedQuery, ReviewIn, SeriesPath
-from app.needs.views import need_list_out, need_out
+from app.needs.views import LIST_COLUMNS, need_list_out, need_out
 
 api = APIBlueprint(
     "needs", __name__, url_prefix="/api/v1", abp_tags=[Tag(name="needs", description="村级志愿服务需求")]
@@ -23,12 +24,13 @@ def post_need(body: NeedIn):
     return need_out(operations.post(require_principal(), body)), 201
 
 
-@api.get("/needs", responses={200: NeedList})
+@api.get("/needs", responses={200: NeedList, 304: None})
 def list_needs(query: NeedQuery):
     """志愿者看到开放中的需求；书记与工作人员还能看到辖区内其他状态的需求。"""
-    items = queries.listing(
+    rows = queries.listing_rows(
         "need",
         current_principal(),
+        LIST_COLUMNS,
         region=query.region,
         status=query.status,
         starts_from=query.starts_from,
@@ -36,7 +38,7 @@ def list_needs(query: NeedQuery):
         limit=query.limit,
         area=query.area,
     )
-    return need_list_out(items)
+    return revalidated(need_list_out(rows))
 
 
 @api.get(

@@ -1,7 +1,9 @@
 """Serialising needs (their routes call these)."""
 
+from sqlalchemy import RowMapping
+
 from app.activities.models import Activity
-from app.activities.views import columns
+from app.activities.views import LISTED, columns, listed_out
 from app.needs.schemas import NeedOut
 from config.catalog import AREAS
 
@@ -14,5 +16,23 @@ def need_out(need: Activity) -> dict:
     ).model_dump(mode="json")
 
 
-def need_list_out(needs: list[Activity]) -> dict:
-    return {"items": [need_out(need) for need in needs]}
+#: What a need list reads of each row (queries.listing_rows).
+LIST_COLUMNS = (*LISTED, Activity.area, Activity.skills, Activity.review_reason, Activity.relay)
+
+
+def need_list_out(rows: list[RowMapping]) -> dict:
+    """NeedList of rows of LIST_COLUMNS, built directly (as need_out answers each)."""
+    return {
+        "items": [
+            {
+                **listed_out(row),
+                "area": row["area"],
+                "area_name": AREAS[row["area"]],
+                "skills": row["skills"],
+                "slots": row["capacity"],
+                "review_reason": row["review_reason"],
+                "relay": row["relay"],
+            }
+            for row in rows
+        ]
+    }

@@ -1,6 +1,6 @@
 """Telling people things: one idempotent row per (event, recipient, purpose)."""
 
-from sqlalchemy import func, select, update
+from sqlalchemy import RowMapping, func, select, update
 
 from app.core import clock
 from app.core.db import rowcount
@@ -44,18 +44,37 @@ def tell_many(messages: list[dict]) -> None:
     outbox.insert_many([{"now": now, "push": True, **message} for message in messages])
 
 
-def inbox(user_id: int, *, before_id: int | None, limit: int) -> tuple[list[Message], int]:
+#: What the inbox shows of a message.
+INBOX_COLUMNS = (
+    Message.id,
+    Message.purpose,
+    Message.title,
+    Message.body,
+    Message.link,
+    Message.created_at,
+    Message.read_at,
+)
+
+
+def inbox(user_id: int, *, before_id: int | None, limit: int) -> tuple[list[RowMapping], int]:
+    """A page of the user's messages (rows of INBOX_COLUMNS), newest first, and how many are unread.
+
+    One statement: the unread count rides along as a column of every row. A page past the last
+    message has no row to carry it, and counts on its own.
+    """
     # A cancelled broadcast's messages leave the inbox.
-    query = select(Message).where(Message.user_id == user_id, Message.delivery != "cancelled")
-    if before_id is not None:
-        query = query.where(Message.id < before_id)
-    items = list(db.session.scalars(query.order_by(Message.id.desc()).limit(limit)))
-    unread = db.session.execute(
+    unread = (
         select(func.count())
         .select_from(Message)
         .where(Message.user_id == user_id, Message.read_at.is_(None), Message.delivery != "cancelled")
-    ).scalar_one()
-    return items, unread
+    )
+    query = select(*INBOX_COLUMNS, unread.scalar_subquery().label("unread")).where(
+        Message.user_id == user_id, Message.delivery != "cancelled"
+    )
+    if before_id is not None:
+        query = query.where(Message.id < before_id)
+    items = list(db.session.execute(query.order_by(Message.id.desc()).limit(limit)).mappings())
+    return items, items[0]["unread"] if items else db.session.execute(unread).scalar_one()
 
 
 def mark_read(user_id: int, message_id: int) -> None:

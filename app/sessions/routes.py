@@ -4,6 +4,7 @@ from app.activities import lifecycle, queries, signups
 from app.activities.schemas import ActivityPath, CancelIn, Roster, SignupOut
 from app.activities.views import roster_out, signup_out
 from app.core.auth import current_principal, login_required, require_principal
+from app.core.caching import revalidated
 from app.core.schemas import ErrorOut
 from app.sessions import operations
 from app.sessions.schemas import (
@@ -14,7 +15,7 @@ from app.sessions.schemas import (
     SessionPatch,
     SessionQuery,
 )
-from app.sessions.views import scheduled_out, session_list_out, session_out
+from app.sessions.views import LIST_COLUMNS, scheduled_out, session_list_out, session_out
 
 api = APIBlueprint(
     "sessions",
@@ -33,12 +34,12 @@ def schedule(body: SessionIn):
     return scheduled_out(session, occurrences, total), 201
 
 
-@api.get("/sessions", responses={200: SessionList})
+@api.get("/sessions", responses={200: SessionList, 304: None})
 def list_sessions(query: SessionQuery):
-    principal = current_principal()
-    items = queries.listing(
+    rows = queries.listing_rows(
         "session",
-        principal,
+        current_principal(),
+        LIST_COLUMNS,
         region=query.region,
         status=query.status,
         starts_from=query.starts_from,
@@ -47,7 +48,7 @@ def list_sessions(query: SessionQuery):
         kind=query.kind,
         topic=query.topic,
     )
-    return session_list_out(items)
+    return revalidated(session_list_out(rows))
 
 
 @api.get("/sessions/<int:id>", responses={200: SessionOut, 404: ErrorOut})

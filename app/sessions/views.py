@@ -1,7 +1,9 @@
 """Serialising sessions (their routes call these)."""
 
+from sqlalchemy import RowMapping
+
 from app.activities.models import Activity
-from app.activities.views import columns
+from app.activities.views import LISTED, columns, listed_out
 from app.sessions.schemas import SessionOut
 from config.catalog import SESSION_KINDS, SESSION_TOPICS
 
@@ -19,8 +21,24 @@ def session_out(session: Activity) -> dict:
     ).model_dump(mode="json")
 
 
-def session_list_out(sessions: list[Activity]) -> dict:
-    return {"items": [session_out(session) for session in sessions]}
+#: What a session list reads of each row (queries.listing_rows).
+LIST_COLUMNS = (*LISTED, Activity.kind, Activity.topic)
+
+
+def session_list_out(rows: list[RowMapping]) -> dict:
+    """SessionList of rows of LIST_COLUMNS, built directly (as session_out answers each)."""
+    return {
+        "items": [
+            {
+                **listed_out(row),
+                "kind": row["kind"],
+                "kind_name": SESSION_KINDS[row["kind"]],
+                "topic": row["topic"],
+                "topic_name": SESSION_TOPICS[row["topic"]],
+            }
+            for row in rows
+        ]
+    }
 
 
 def scheduled_out(session: Activity, occurrences: int, total: int) -> dict:

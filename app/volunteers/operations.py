@@ -6,6 +6,7 @@ from typing import TypeVar
 
 from flask import Flask, current_app
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from app.accounts.models import Secretary, User
 from app.core import audit, auth, clock
@@ -89,7 +90,8 @@ def get_own(principal: Principal) -> Volunteer:
     if principal.volunteer_id is None:
         raise NotFound("尚未注册为志愿者", code="not_registered")
     # The principal was read from this row in this transaction, and volunteer rows are never deleted.
-    return db.session.get_one(Volunteer, principal.volunteer_id)
+    # The teams come in the same statement (the profile lists them; a lazy load was a second one).
+    return db.session.get_one(Volunteer, principal.volunteer_id, options=[joinedload(Volunteer.teams)])
 
 
 #: Who may read a volunteer's whole phone number, said where staff read it (the console's 志愿者 page).

@@ -56,3 +56,11 @@ def test_filters(api, county, needs):
     assert listed(api, county, **{"from": at(6, 0).isoformat(), "to": at(7, 0).isoformat()}) == [needs["pending"]]
     assert_error(api.get("/needs", area="sports"), 422, "validation_failed", "area")
     assert_error(api.get("/needs", status="draft"), 422, "validation_failed", "status")
+
+
+def test_a_listed_need_reads_as_its_own_answer(api, secretary, needs):
+    """The list builds its items from column rows; each must be the need's own answer, field for field."""
+    items = api.as_(secretary).get("/needs").json["items"]
+    assert [item["id"] for item in items] == [needs["approved"], needs["pending"], needs["rejected"]]
+    for item in items:
+        assert item == api.as_(secretary).get(f"/needs/{item['id']}").json

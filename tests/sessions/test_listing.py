@@ -2,6 +2,8 @@
 
 import pytest
 
+from app.extensions import db
+from app.programs import operations as programs
 from tests.contract import assert_error, created
 from tests.fixtures import ELSEWHERE, at
 from tests.sessions.helpers import session_body
@@ -73,3 +75,49 @@ def test_a_cancelled_session_can_still_be_opened_by_its_link(api, programme):
     assert shown.status_code == 200 and shown.json["status"] == "cancelled"
     assert shown.json["kind_name"] == "青年夜校流动教学点" and shown.json["village_name"] == "小店村"
     assert_error(api.get("/sessions/999999"), 404, "session_not_found")
+
+
+def test_a_listed_session_reads_as_its_own_answer(api, app, secretary, programme):
+    """The list builds its items from column rows; each must be the session's own answer, field for field."""
+    with app.app_context():
+        programs.ensure_usual()
+        db.session.commit()
+    hope = next(p["id"] for p in api.get("/programs").json["items"] if p["name"] == "希望工程")
+    with_program = created(api.as_(secretary).post("/sessions", session_body(program_id=hope)))["id"]
+    items = api.as_(secretary).get("/sessions").json["items"]
+    assert {item["id"] for item in items} == {*programme.values(), with_program}
+    for item in items:
+        assert item == api.get(f"/sessions/{item['id']}").json
+    assert next(item for item in items if item["id"] == with_program)["program_name"] == "希望工程"
+
+
+def _get(client, token, etag=None, path="/api/v1/sessions"):
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    if etag:
+        headers["If-None-Match"] = etag
+    return client.get(path, headers=headers)
+
+
+def test_an_unchanged_list_answers_304_and_a_changed_one_a_new_etag(client, api, build, programme):
+    volunteer, _ = build.volunteer()
+    first = _get(client, volunteer)
+    assert first.status_code == 200 and first.headers["ETag"]
+    assert first.headers["Cache-Control"] == "private, no-cache"
+    again = _get(client, volunteer, first.headers["ETag"])
+    assert again.status_code == 304 and again.data == b""
+    # A seat taken changes the list (its count), though the session itself was not edited.
+    assert api.as_(build.volunteer()[0]).post(f"/sessions/{programme['open']}/signups").status_code == 201
+    changed = _get(client, volunteer, first.headers["ETag"])
+    assert changed.status_code == 200 and changed.headers["ETag"] != first.headers["ETag"]
+    taken = {item["id"]: item["taken"] for item in changed.json["items"]}
+    assert taken[programme["open"]] == 1
+
+
+def test_callers_who_see_the_same_list_share_its_etag_and_no_one_else(client, build, secretary, programme):
+    one, two = build.volunteer()[0], build.volunteer()[0]
+    etag = _get(client, one).headers["ETag"]
+    assert _get(client, two, etag).status_code == 304  # the same open sessions for every volunteer
+    # The secretary also sees the village's cancelled session: a volunteer's ETag is not theirs.
+    theirs = _get(client, secretary, etag)
+    assert theirs.status_code == 200
+    assert programme["cancelled"] in [item["id"] for item in theirs.json["items"]]
