@@ -124,11 +124,11 @@ class Stack:
         shutil.rmtree(self.postgres.data, ignore_errors=True)
 
 
-def build(recipients: int, prefix: str, **settings: str) -> Stack:
-    """Start the services, generate `recipients` volunteers (all reachable by WeChat), post a broadcast
-    to all of them (which fills the outbox); no bot yet."""
+def build(recipients: int, prefix: str, ports: tuple[int, int] = (PG_PORT, REDIS_PORT), **settings: str) -> Stack:
+    """Start the services (PostgreSQL and Redis on `ports`), generate `recipients` volunteers (all reachable
+    by WeChat), post a broadcast to all of them (which fills the outbox); no bot yet."""
     folder = Path(tempfile.mkdtemp(prefix=prefix))
-    postgres, redis = PrivatePostgres(folder, PG_PORT), PrivateRedis(REDIS_PORT)
+    postgres, redis = PrivatePostgres(folder, ports[0]), PrivateRedis(ports[1])
     postgres.start()
     redis.start()
     fake = FakeWeChat()
@@ -180,6 +180,7 @@ def build(recipients: int, prefix: str, **settings: str) -> Stack:
 class Restart:
     at_push: int  # pushes WeChat had received when the bot was killed
     resume: float | None  # seconds from starting the new bot to the next push; None: none within the wait
+    sending: tuple[int, float] = (0, 0.0)  # pushes and seconds from the bot's first push to its kill
 
 
 def kill_and_restart(stack: Stack, kills: int, rng: random.Random, resume_wait: float) -> list[Restart]:
@@ -187,11 +188,14 @@ def kill_and_restart(stack: Stack, kills: int, rng: random.Random, resume_wait: 
     points = sorted(rng.sample(range(max(1, n // 20), max(2, n * 19 // 20)), kills))
     bot = stack.start_bot()
     restarts = []
+    wait_for(lambda: stack.pushes() > 0, resume_wait, step=0.05)
+    first_push, first_count = time.monotonic(), stack.pushes()
     for point in points:
         if not wait_for(lambda point=point: stack.pushes() >= point, 3600, step=0.05):
             break
         time.sleep(rng.uniform(0, 1))  # anywhere in a push: before, during or after WeChat's answer
         at_push = stack.pushes()
+        sending = (at_push - first_count, time.monotonic() - first_push)
         bot.send_signal(signal.SIGKILL)
         bot.wait(10)
         time.sleep(0.2)  # a request the dead bot had fully sent may still land
@@ -199,7 +203,8 @@ def kill_and_restart(stack: Stack, kills: int, rng: random.Random, resume_wait: 
         started = time.monotonic()
         bot = stack.start_bot()
         resumed = wait_for(lambda before=before: stack.pushes() > before, resume_wait, step=0.05)
-        restarts.append(Restart(at_push, time.monotonic() - started if resumed else None))
+        restarts.append(Restart(at_push, time.monotonic() - started if resumed else None, sending))
+        first_push, first_count = time.monotonic(), stack.pushes()
         print(f"kill {len(restarts)} at push {at_push:,}: resumed after {_seconds(restarts[-1].resume)}", flush=True)
     return restarts
 
@@ -255,7 +260,11 @@ def main() -> int:
     for name, value in counts.items():
         print(f"{name:28} {value:>9,}")
     rate = counts["pushes"] / total if total else 0.0
-    print(f"total {total:.0f} s from the first bot start, {rate:.0f} pushes/s overall (cap {options.rate:g}/s)")
+    pushed, seconds = (sum(part) for part in zip(*(r.sending for r in restarts), strict=True)) if restarts else (0, 0)
+    print(
+        f"total {total:.0f} s from the first bot start, {rate:.0f} pushes/s overall; while a bot was sending"
+        f" (first push to kill) {pushed / seconds if seconds else 0:.0f} pushes/s (cap {options.rate:g}/s)"
+    )
     met = counts["lost"] == 0 and counts["duplicates"] <= len(restarts) and worst is not None and worst <= 60
     print(
         f"targets: lost 0 → {counts['lost']}, duplicates ≤ {len(restarts)} → {counts['duplicates']}, "
