@@ -63,6 +63,8 @@ class Call:
     #: What it was answered, once answered: "ok", "errcode 43101", "http 503", "timeout" (held, then dropped or
     #: carried out: "timeout, then ok")...
     answer: str = ""
+    received: float = field(default_factory=time.monotonic)
+    seconds: float = 0.0  # from receiving the call to answering it (as far as this server can see)
 
 
 @dataclass
@@ -299,6 +301,7 @@ class FakeWeChat:
         errcode = answer.get("errcode", 0) if isinstance(answer, dict) else 0
         outcome = f"errcode {errcode}" if errcode else "ok"
         call.answer = f"timeout, then {outcome}" if failure is not None and failure.delay else outcome
+        call.seconds = time.monotonic() - call.received
         return answer if isinstance(answer, Response) else self._json(answer)
 
     def _take_failure(self, path: str) -> Failure | None:
