@@ -48,6 +48,7 @@ from app.core import clock
 from app.core.access import Principal
 from app.extensions import db
 from app.regions import operations as regions
+from app.volunteers.availability import EMPTY_MASK
 from config.catalog import AREAS
 from config.templates import templates
 
@@ -150,9 +151,10 @@ def generate(conn: psycopg.Connection, volunteers: int, allowed: float) -> int:
         f"INSERT INTO users (id, is_admin, created_at) VALUES ({staff_id}, false, now())",
         "SELECT setval('users_id_seq', (SELECT max(id) FROM users))",
         f"""INSERT INTO volunteers (id, user_id, volunteer_no, name, home_region_code, skills, availability,
-                                    consent_version, consented_at, created_at, updated_at)
-            SELECT g, g, 'V' || lpad(g::text, 10, '0'), '志愿者' || g, {village}, '[]', '[]', '2026-11', now(), now(),
-                   now()
+                                    availability_mask, skill_keys, consent_version, consented_at, created_at,
+                                    updated_at)
+            SELECT g, g, 'V' || lpad(g::text, 10, '0'), '志愿者' || g, {village}, '[]', '[]',
+                   decode(repeat('00', {len(EMPTY_MASK)}), 'hex'), '[]', '2026-11', now(), now(), now()
             FROM generate_series(1, {n}) g""",
         "SELECT setval('volunteers_id_seq', (SELECT max(id) FROM volunteers))",
         f"""INSERT INTO team_memberships (volunteer_id, area, joined_at)

@@ -19,8 +19,6 @@ Phases, each probed by a client calling GET /api/v1/me (the database), POST /aut
 
 import argparse
 import contextlib
-import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -34,61 +32,11 @@ import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from tests.fake_wechat import APPID, SECRET, FakeWeChat  # noqa: E402  (after the path is set)
+from bench.services import PrivatePostgres, PrivateRedis, V, flask, service_env  # noqa: E402  (after the path)
+from tests.fake_wechat import FakeWeChat  # noqa: E402
 
 PG_PORT, REDIS_PORT, WEB_PORT = 5439, 6391, 5097
-PG_BIN = Path("/usr/lib/postgresql") / sorted(os.listdir("/usr/lib/postgresql"))[-1] / "bin"
-V = ROOT / ".venv" / "bin"
 BASE = f"http://127.0.0.1:{WEB_PORT}"
-
-
-class PrivatePostgres:
-    def __init__(self, folder: Path):
-        self.data = folder / "pg"
-        self.data.mkdir()
-        shutil.chown(folder, "postgres")
-        shutil.chown(self.data, "postgres")
-        self._as_postgres(str(PG_BIN / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres")
-
-    def _as_postgres(self, *command: str) -> None:
-        # No pipes: the server started by pg_ctl would hold them open, and we would wait for it to exit.
-        subprocess.run(["runuser", "-u", "postgres", "--", *command], check=True, stdout=subprocess.DEVNULL)
-
-    def start(self) -> None:
-        options = f"-p {PG_PORT} -k {self.data} -c listen_addresses=127.0.0.1 -c fsync=off"
-        self._as_postgres(
-            str(PG_BIN / "pg_ctl"),
-            "-D",
-            str(self.data),
-            "-o",
-            options,
-            "-l",
-            str(self.data / "server.log"),
-            "-w",
-            "start",
-        )
-
-    def stop(self) -> None:
-        self._as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
-
-
-class PrivateRedis:
-    process: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            ["redis-server", "--bind", "127.0.0.1", "--port", str(REDIS_PORT), "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL,
-        )
-        for _ in range(50):
-            if subprocess.run(["redis-cli", "-p", str(REDIS_PORT), "ping"], capture_output=True).returncode == 0:
-                return
-            time.sleep(0.1)
-
-    def kill(self) -> None:
-        assert self.process is not None
-        self.process.kill()
-        self.process.wait(5)
 
 
 class Probe(threading.Thread):
@@ -148,30 +96,19 @@ def main() -> int:
     parser.add_argument("--outage", type=float, default=15, help="seconds each service stays away")
     options = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="fault-services-"))
-    postgres, redis = PrivatePostgres(folder), PrivateRedis()
+    postgres, redis = PrivatePostgres(folder, PG_PORT), PrivateRedis(REDIS_PORT)
     postgres.start()
     redis.start()
     fake = FakeWeChat()
-    database_url = f"postgresql+psycopg://postgres@127.0.0.1:{PG_PORT}/postgres"
-    env = {
-        **os.environ,
-        "APP_ENV": "development",
-        "DATABASE_URL": database_url,
-        "REDIS_URL": f"redis://127.0.0.1:{REDIS_PORT}/0",
-        "WECHAT_APPID": APPID,
-        "WECHAT_SECRET": SECRET,
-        "WECHAT_API_BASE": fake.url,
-        "FLASK_APP": "wsgi",
-        "PORT": str(WEB_PORT),
-        "WEB_CONCURRENCY": "2",
-        "SEND_RATE_PER_SECOND": "50",
-    }
+    database_url = postgres.url
+    env = service_env(
+        database_url, redis.url, fake.url, PORT=str(WEB_PORT), WEB_CONCURRENCY="2", SEND_RATE_PER_SECOND="50"
+    )
     processes: list[subprocess.Popen] = []
     log = open(folder / "processes.log", "w")  # noqa: SIM115 — shared by the processes until the end
     try:
-        subprocess.run([V / "flask", "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
-        seed = [V / "flask", "seed-demo", "--volunteers", "200"]
-        subprocess.run(seed, cwd=ROOT, env=env, check=True, capture_output=True)
+        flask(env, "db", "upgrade")
+        flask(env, "seed-demo", "--volunteers", "200")
         for command in ([V / "gunicorn", "-c", "config/gunicorn.py", "wsgi:app"], [V / "python", "-m", "bots"]):
             processes.append(subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log))
         for _ in range(100):

@@ -8,6 +8,8 @@ over HTTP exactly as it would to api.weixin.qq.com. Tests script it:
     fake.fail_next("sns/jscode2session", errcode=45011)      # the next matching call fails once
     fake.fail_next("sns/jscode2session", http_status=503)
     fake.fail_next("sns/jscode2session", delay=2)            # longer than the client's timeout
+    fake.fail_randomly("cgi-bin/message/subscribe/send", rate=0.1, seed=1, timeout=2)  # 10 %: 5xx or timeouts
+    fake.refuse("openid-bob", 43101)                         # every push to bob answers 43101
 
 Subscribe messages follow WeChat: a user has no allowance until the test grants one (as if the user
 had accepted `wx.requestSubscribeMessage`); each send uses one, and `grant(..., n=None)` is a
@@ -24,10 +26,12 @@ minutes of overlap; tests want the strict case). The token situations tests scri
 
 import io
 import json
+import random
 import re
 import secrets
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -56,6 +60,11 @@ class Call:
     path: str  # without the leading slash, e.g. "sns/jscode2session"
     args: dict
     json: dict | None
+    #: What it was answered, once answered: "ok", "errcode 43101", "http 503", "timeout" (held, then dropped or
+    #: carried out: "timeout, then ok")...
+    answer: str = ""
+    received: float = field(default_factory=time.monotonic)
+    seconds: float = 0.0  # from receiving the call to answering it (as far as this server can see)
 
 
 @dataclass
@@ -64,6 +73,30 @@ class Failure:
     errmsg: str | None = None
     http_status: int | None = None
     delay: float = 0.0
+    dropped: bool = False  # after the delay, the call is not carried out (it never reached WeChat)
+
+
+@dataclass
+class RandomFailures:
+    """A share of the calls to one path fail, drawn from a seeded RNG: an HTTP 5xx, or a timeout."""
+
+    rate: float
+    rng: random.Random
+    http_statuses: tuple[int, ...]
+    timeout: float | None  # how long a timed-out call is held; None: no timeouts
+    late: bool  # a timed-out call is still carried out afterwards (else it never reached WeChat)
+    drawn: Counter = field(default_factory=Counter)  # "http 503", "timeout", ... as drawn
+
+    def draw(self) -> Failure | None:
+        if self.rng.random() >= self.rate:
+            return None
+        kinds: list[int | None] = [*self.http_statuses, *([None] if self.timeout else [])]
+        status = self.rng.choice(kinds)
+        if status is None:
+            self.drawn["timeout"] += 1
+            return Failure(delay=self.timeout or 0.0, dropped=not self.late)
+        self.drawn[f"http {status}"] += 1
+        return Failure(http_status=status)
 
 
 @dataclass
@@ -73,6 +106,8 @@ class _State:
     used_codes: set[str] = field(default_factory=set)
     allowances: dict[tuple[str, str], int | None] = field(default_factory=dict)
     failures: list[tuple[str, Failure]] = field(default_factory=list)
+    random_failures: dict[str, RandomFailures] = field(default_factory=dict)
+    refusals: dict[str, tuple[int, str]] = field(default_factory=dict)  # openid -> errcode, errmsg
     token: str | None = None
     token_expired: bool = False
     token_fetches: int = 0
@@ -197,6 +232,38 @@ class FakeWeChat:
         with self._lock:
             self._state.failures.append((path.strip("/"), failure))
 
+    def fail_randomly(
+        self,
+        path: str,
+        *,
+        rate: float,
+        seed: int = 0,
+        http_statuses: tuple[int, ...] = (500, 502, 503),
+        timeout: float | None = None,
+        late: bool = False,
+    ) -> None:
+        """From now on, a share `rate` of the calls to `path` fail (after any fail_next), chosen by a
+        random generator seeded with `seed`: each an HTTP status drawn from `http_statuses` or, with
+        `timeout` set (longer than the client's timeout), a call held that long. A timed-out call is
+        not carried out unless `late` (then WeChat did it, and nobody can tell). rate=0 stops it."""
+        with self._lock:
+            if rate <= 0:
+                self._state.random_failures.pop(path.strip("/"), None)
+                return
+            failures = RandomFailures(rate, random.Random(seed), http_statuses, timeout, late)
+            self._state.random_failures[path.strip("/")] = failures
+
+    def random_failures_drawn(self, path: str) -> Counter:
+        """How many of each random failure `path` has answered so far."""
+        failures = self._state.random_failures.get(path.strip("/"))
+        return Counter(failures.drawn) if failures else Counter()
+
+    def refuse(self, openid: str, errcode: int, errmsg: str | None = None) -> None:
+        """Every subscribe push to `openid` answers `errcode` from now on: 43101 (the user refused, or has no
+        subscription left), 47003 (WeChat finds the template data bad), or any other."""
+        with self._lock:
+            self._state.refusals[openid] = (errcode, errmsg or f"fake refusal {errcode}")
+
     def close(self) -> None:
         self._server.shutdown()
         self._server.server_close()
@@ -207,23 +274,34 @@ class FakeWeChat:
     def _wsgi(self, request: Request) -> Response:
         path = request.path.strip("/")
         body = request.get_json(force=True, silent=True) if request.method == "POST" else None
+        call = Call(request.method, path, dict(request.args), body)
         with self._lock:
             state = self._state
-            state.calls.append(Call(request.method, path, dict(request.args), body))
+            state.calls.append(call)
             failure = self._take_failure(path)
         if failure is not None:
             time.sleep(failure.delay)
+            if failure.dropped:
+                call.answer = "timeout"
+                return Response("fake timeout: not carried out", status=504)
             if failure.http_status:
+                call.answer = f"http {failure.http_status}"
                 return Response("fake upstream failure", status=failure.http_status)
             if failure.errcode is not None:
+                call.answer = f"errcode {failure.errcode}"
                 return self._json(_error(failure.errcode, failure.errmsg or "fake failure"))
         route = self._routes.get((request.method, path))
         if route is None:
+            call.answer = "http 404"
             return Response("not found", status=404)
         with self._lock:
             if state is not self._state:  # reset while this call was delayed: it belongs to no test
                 return Response("fake reset", status=503)
             answer = route(request.args, body or {})
+        errcode = answer.get("errcode", 0) if isinstance(answer, dict) else 0
+        outcome = f"errcode {errcode}" if errcode else "ok"
+        call.answer = f"timeout, then {outcome}" if failure is not None and failure.delay else outcome
+        call.seconds = time.monotonic() - call.received
         return answer if isinstance(answer, Response) else self._json(answer)
 
     def _take_failure(self, path: str) -> Failure | None:
@@ -231,7 +309,8 @@ class FakeWeChat:
             if failing_path == path:
                 del self._state.failures[index]
                 return failure
-        return None
+        random_failures = self._state.random_failures.get(path)
+        return random_failures.draw() if random_failures else None
 
     @staticmethod
     def _json(payload: dict) -> Response:
@@ -288,6 +367,9 @@ class FakeWeChat:
         problem = self._token_problem(args)
         if problem:
             return problem
+        refusal = self._state.refusals.get(body.get("touser"))
+        if refusal:
+            return _error(*refusal)
         key = (body.get("touser"), body.get("template_id"))
         left = self._state.allowances.get(key, 0)
         if left == 0:
