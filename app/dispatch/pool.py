@@ -307,7 +307,7 @@ def load(
     the members of one of the given area teams (bits; 0: everyone)."""
     only_list = None if only is None else list(only)
     # Which way round the rollup comes: apart for a big pool (the table read on its own), joined for a small one.
-    apart = only_list is None and _pg() and (not prefixes or len({p[:4] for p in prefixes}) >= APART_CITIES)
+    apart = only_list is None and (not prefixes or len({p[:4] for p in prefixes}) >= APART_CITIES)
     fields = (*VOLUNTEER_FIELDS, *(() if apart else ROLLUP_FIGURES), *VOLUNTEER_TAIL)
     columns = read_columns(
         volunteers_select(prefixes, only_list, teams, with_rollup=not apart), fields, bulk=only_list is None
