@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, cast
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import CursorResult, DateTime, MetaData, Result, String, TypeDecorator
+from sqlalchemy import CursorResult, DateTime, Integer, MetaData, Result, String, TypeDecorator, any_, bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase
 
@@ -128,3 +128,11 @@ def copy_rows(table: Any, rows: list[dict[str, Any]], *, skip_conflicts: bool = 
             cursor.execute(f"INSERT INTO {target} ({quoted}) SELECT {quoted} FROM {into} ON CONFLICT DO NOTHING")  # noqa: S608
             cursor.execute(f"DROP TABLE {into}")
     return True
+
+
+def among(column: Any, values: list[int]) -> Any:
+    """`column IN values` for many integers: on PostgreSQL `= ANY(:array)`, one bound array instead of one
+    placeholder per value (10⁴ of them cost the driver time to parse and the server to plan); elsewhere IN."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(values), type_=postgresql.ARRAY(Integer)))
+    return column.in_(values)

@@ -38,7 +38,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import sqlite
 
 from app.activities.models import Activity, Signup
-from app.core.db import UTCDateTime, rowcount
+from app.core.db import UTCDateTime, among, rowcount
 from app.dispatch.models import DispatchRollup, Offer
 from app.extensions import db
 from app.volunteers.availability import AREA_INDEX, MASK_BYTES
@@ -393,7 +393,7 @@ def _load_offered(pool: Pool, activity_ids: Sequence[int]) -> None:
     if not activity_ids:
         return
     rows = db.session.execute(
-        select(Offer.activity_id, Offer.volunteer_id).where(Offer.activity_id.in_(list(activity_ids)))
+        select(Offer.activity_id, Offer.volunteer_id).where(among(Offer.activity_id, list(activity_ids)))
     ).all()
     pool.offered_activity = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
     pool.offered_volunteer = np.fromiter((r[1] for r in rows), dtype=np.int64, count=len(rows))
