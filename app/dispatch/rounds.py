@@ -28,6 +28,7 @@ from sqlalchemy import delete, insert, or_, select
 from app.activities.models import Activity
 from app.core import audit, clock
 from app.core.access import Principal, covers, require_role, scope_prefix
+from app.core.db import among
 from app.core.errors import Forbidden, NotFound
 from app.dispatch import eligibility, escalation, graph, offers, pairings, pool, solver
 from app.dispatch.graph import SlotSpec
@@ -206,7 +207,7 @@ def _keep_candidates(slots: Sequence[Slot], found: pool.Pool, solution: solver.S
     activity_ids = [s.activity.id for s in slots]
     for chunk in range(0, len(activity_ids), 5000):
         ids = activity_ids[chunk : chunk + 5000]
-        db.session.execute(delete(DispatchCandidate).where(DispatchCandidate.activity_id.in_(ids)))
+        db.session.execute(delete(DispatchCandidate).where(among(DispatchCandidate.activity_id, ids)))
     counts = np.diff(solution.next_ptr)
     slot_of = np.repeat(np.arange(len(slots)), counts)
     if not slot_of.size:
