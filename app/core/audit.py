@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core import clock
 from app.core.auth import current_actor_id
-from app.core.db import Model, UTCDateTime, db
+from app.core.db import Model, UTCDateTime, copy_rows, db
 
 
 class AuditEntry(Model):
@@ -74,26 +74,26 @@ def record(
 
 
 def record_many(entries: list[dict[str, Any]]) -> None:
-    """Many audit rows in one executemany (a dispatch round's offers): each entry holds record()'s arguments."""
+    """Many audit rows at once (a dispatch round's offers: one COPY on PostgreSQL, else one executemany); each
+    entry holds record()'s arguments."""
     if not entries:
         return
     at, actor = clock.now(), current_actor_id()
-    db.session.execute(
-        insert(AuditEntry),
-        [
-            {
-                "at": at,
-                "actor_id": entry.get("actor_id", actor),
-                "action": entry["action"],
-                "object_type": entry["object_type"],
-                "object_id": str(entry["object_id"]),
-                "region_code": entry.get("region_code"),
-                "before": _plain(entry["before"]) if entry.get("before") is not None else None,
-                "after": _plain(entry["after"]) if entry.get("after") is not None else None,
-            }
-            for entry in entries
-        ],
-    )
+    rows = [
+        {
+            "at": at,
+            "actor_id": entry.get("actor_id", actor),
+            "action": entry["action"],
+            "object_type": entry["object_type"],
+            "object_id": str(entry["object_id"]),
+            "region_code": entry.get("region_code"),
+            "before": _plain(entry["before"]) if entry.get("before") is not None else None,
+            "after": _plain(entry["after"]) if entry.get("after") is not None else None,
+        }
+        for entry in entries
+    ]
+    if not copy_rows(AuditEntry.__table__, rows):  # one COPY on PostgreSQL
+        db.session.execute(insert(AuditEntry), rows)
 
 
 def changed(before: dict, after: dict) -> tuple[dict, dict]:

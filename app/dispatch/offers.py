@@ -22,6 +22,7 @@ from app.activities.notices import notice_fields
 from app.activities.signups import listen_withdrawn, take_held_seat, volunteer_of
 from app.core import audit, clock
 from app.core.access import Principal
+from app.core.db import among
 from app.core.errors import Conflict, NotFound
 from app.dispatch.models import Offer
 from app.extensions import db
@@ -144,7 +145,7 @@ def make_offers(drafts: Sequence[Draft], *, round_id: int | None = None) -> list
     ids = _insert_offers(rows)
     users = dict(
         db.session.execute(
-            select(Volunteer.id, Volunteer.user_id).where(Volunteer.id.in_(sorted({d.volunteer_id for d in drafts})))
+            select(Volunteer.id, Volunteer.user_id).where(among(Volunteer.id, sorted({d.volunteer_id for d in drafts})))
         ).all()
     )
     audit.record_many(

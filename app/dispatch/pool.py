@@ -23,6 +23,7 @@ from sqlalchemy import (
     Integer,
     Select,
     and_,
+    bindparam,
     case,
     cast,
     delete,
@@ -34,10 +35,10 @@ from sqlalchemy import (
     text,
     true,
 )
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 
 from app.activities.models import Activity, Signup
-from app.core.db import UTCDateTime, rowcount
+from app.core.db import UTCDateTime, among, rowcount
 from app.dispatch.models import DispatchRollup, Offer
 from app.extensions import db
 from app.volunteers.availability import AREA_INDEX, MASK_BYTES
@@ -147,26 +148,48 @@ def _who(prefixes: Sequence[str], only: Iterable[int] | None, teams: int = 0) ->
     return condition
 
 
-def volunteers_select(prefixes: Sequence[str], only: Iterable[int] | None = None, teams: int = 0) -> Select:
-    """One row per eligible-looking volunteer, every column fixed-width and not null (the COPY layout)."""
+def volunteers_select(
+    prefixes: Sequence[str], only: Iterable[int] | None = None, teams: int = 0, *, with_rollup: bool = True
+) -> Select:
+    """One row per eligible-looking volunteer, every column fixed-width and not null (the COPY layout), with
+    the rollup's figures joined in, or, without `with_rollup`, apart (rollups_select): for a province's
+    million, the join cost more than reading the rollup table on its own."""
     rollup = DispatchRollup
-    return (
-        select(
-            Volunteer.id.cast(db.BigInteger),
-            _padded_home(),
-            cast(_home_digits(), db.BigInteger),
-            func.coalesce(Volunteer.availability_mask, literal(bytes(MASK_BYTES))),
+    figures = (
+        (
             cast(func.coalesce(rollup.half_hours_90d, 0), db.BigInteger),
             cast(func.coalesce(rollup.offers_90d, 0), db.BigInteger),
             cast(func.coalesce(rollup.declines_90d, 0), db.BigInteger),
             cast(func.coalesce(rollup.no_shows, 0), db.BigInteger),
-            cast(func.coalesce(Volunteer.monthly_hours_cap, -1), db.BigInteger),
-            cast(Volunteer.team_bits, db.BigInteger),
         )
-        .select_from(Volunteer)
-        .outerjoin(rollup, rollup.volunteer_id == Volunteer.id)
-        .where(_who(prefixes, only, teams))
-    )  # no ORDER BY: a million-row sort spills to disk; numpy sorts the ids
+        if with_rollup
+        else ()
+    )
+    query = select(
+        Volunteer.id.cast(db.BigInteger),
+        _padded_home(),
+        cast(_home_digits(), db.BigInteger),
+        func.coalesce(Volunteer.availability_mask, literal(bytes(MASK_BYTES))),
+        *figures,
+        cast(func.coalesce(Volunteer.monthly_hours_cap, -1), db.BigInteger),
+        cast(Volunteer.team_bits, db.BigInteger),
+    ).select_from(Volunteer)
+    if with_rollup:
+        query = query.outerjoin(rollup, rollup.volunteer_id == Volunteer.id)
+    return query.where(_who(prefixes, only, teams))  # no ORDER BY: a million-row sort spills; numpy sorts the ids
+
+
+def rollups_select() -> Select:
+    """Every rollup row, for a pool holding most volunteers anyway (volunteers_select without the rollup): a
+    plain scan; the pool's positions drop the volunteers not in it."""
+    rollup = DispatchRollup
+    return select(
+        cast(rollup.volunteer_id, db.BigInteger),
+        cast(rollup.half_hours_90d, db.BigInteger),
+        cast(rollup.offers_90d, db.BigInteger),
+        cast(rollup.declines_90d, db.BigInteger),
+        cast(rollup.no_shows, db.BigInteger),
+    )
 
 
 def skills_select(
@@ -202,7 +225,7 @@ def _copy_dtype(fields: Sequence[tuple[str, str]]) -> np.dtype:
     return np.dtype(parts)
 
 
-def read_columns(query: Select, fields: Sequence[tuple[str, str]]) -> dict[str, np.ndarray]:
+def read_columns(query: Select, fields: Sequence[tuple[str, str]], *, bulk: bool = True) -> dict[str, np.ndarray]:
     """Run `query` and answer its columns as numpy arrays: `fields` names them, kind "int" (int64) or "mask"
     (56 bytes → seven int64). Binary COPY on PostgreSQL, parsed as fixed-size records; a plain query elsewhere."""
     connection = db.session.connection()
@@ -210,8 +233,9 @@ def read_columns(query: Select, fields: Sequence[tuple[str, str]]) -> dict[str, 
         compiled = query.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
         # A bulk read of fixed columns gains nothing from JIT compilation (a few hundred ms to compile) and its
         # hash join with the rollup fits in memory with a larger work_mem; both only for this transaction.
-        connection.execute(text("SET LOCAL jit = off"))
-        connection.execute(text("SET LOCAL work_mem = '64MB'"))
+        if bulk:  # not for a re-offer's few given ids: two round trips saved
+            connection.execute(text("SET LOCAL jit = off"))
+            connection.execute(text("SET LOCAL work_mem = '64MB'"))
         raw = connection.connection.driver_connection
         assert raw is not None  # a live psycopg connection
         buffer = bytearray()
@@ -240,18 +264,31 @@ def read_columns(query: Select, fields: Sequence[tuple[str, str]]) -> dict[str, 
     return out
 
 
-VOLUNTEER_FIELDS = (
-    ("id", "int"),
-    ("home", "int"),
-    ("digits", "int"),
-    ("mask", "mask"),
-    ("half_hours", "int"),
-    ("offers", "int"),
-    ("declines", "int"),
-    ("no_shows", "int"),
-    ("cap", "int"),
-    ("teams", "int"),
-)
+def write_columns(table: str, columns: dict[str, np.ndarray]) -> None:
+    """PostgreSQL only: rows of integer (int4) columns into `table` by one binary COPY built by numpy in one step
+    (the layout read_columns parses: a fixed-size record per row), in the session's transaction."""
+    names = list(columns)
+    n = len(next(iter(columns.values()))) if columns else 0
+    dtype = np.dtype([("count", ">i2"), *((f, t) for name in names for f, t in ((f"{name}_l", ">i4"), (name, ">i4")))])
+    records = np.empty(n, dtype=dtype)
+    records["count"] = len(names)
+    for name in names:
+        records[f"{name}_l"] = 4
+        records[name] = columns[name]
+    header = COPY_SIGNATURE + (0).to_bytes(4, "big") + (0).to_bytes(4, "big")
+    raw: Any = db.session.connection().connection.driver_connection
+    with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({', '.join(names)}) FROM STDIN (FORMAT BINARY)") as copy:
+        copy.write(header + records.tobytes() + (-1).to_bytes(2, "big", signed=True))
+
+
+ROLLUP_FIGURES = (("half_hours", "int"), ("offers", "int"), ("declines", "int"), ("no_shows", "int"))
+VOLUNTEER_FIELDS = (("id", "int"), ("home", "int"), ("digits", "int"), ("mask", "mask"))
+VOLUNTEER_TAIL = (("cap", "int"), ("teams", "int"))
+ROLLUP_FIELDS = (("volunteer", "int"), *ROLLUP_FIGURES)
+#: A round whose reach spans at least this many cities (a province's) reads the rollup table on its own: a
+#: scan of it and a merge by id in numpy cost less than the join for most of the province's volunteers (the
+#: planner's estimate of the reach is too rough to decide by: 5·10⁴ rows for 10⁶).
+APART_CITIES = 3
 PAIR_FIELDS = (("volunteer", "int"), ("value", "int"))
 
 
@@ -269,11 +306,24 @@ def load(
     the filters and costs read; `only` narrows them to given ids (a re-offer's kept candidates), `teams` to
     the members of one of the given area teams (bits; 0: everyone)."""
     only_list = None if only is None else list(only)
-    columns = read_columns(volunteers_select(prefixes, only_list, teams), VOLUNTEER_FIELDS)
-    by_id = np.argsort(columns["id"], kind="stable")
-    columns = {name: values[by_id] for name, values in columns.items()}
+    # Which way round the rollup comes: apart for a big pool (the table read on its own), joined for a small one.
+    apart = only_list is None and (not prefixes or len({p[:4] for p in prefixes}) >= APART_CITIES)
+    fields = (*VOLUNTEER_FIELDS, *(() if apart else ROLLUP_FIGURES), *VOLUNTEER_TAIL)
+    columns = read_columns(
+        volunteers_select(prefixes, only_list, teams, with_rollup=not apart), fields, bulk=only_list is None
+    )
+    if columns["id"].size > 1 and not bool(np.all(columns["id"][1:] > columns["id"][:-1])):  # a scan is in id order
+        by_id = np.argsort(columns["id"], kind="stable")
+        columns = {name: values[by_id] for name, values in columns.items()}
     ids = columns["id"]
     n = ids.size
+    if apart:
+        rollups = read_columns(rollups_select(), ROLLUP_FIELDS)
+        at = np.minimum(np.searchsorted(ids, rollups["volunteer"]), max(n - 1, 0))
+        found = (ids[at] == rollups["volunteer"]) if n else np.zeros(at.size, dtype=bool)
+        for name, _kind in ROLLUP_FIGURES:
+            columns[name] = np.zeros(n, dtype=np.int64)
+            columns[name][at[found]] = rollups[name][found]
     pool = Pool(
         ids=ids,
         home_padded=columns["home"],
@@ -289,7 +339,9 @@ def load(
     if not n:
         return pool
     if wanted_skills:
-        held = read_columns(skills_select(prefixes, wanted_skills, only_list, teams), PAIR_FIELDS)
+        held = read_columns(
+            skills_select(prefixes, wanted_skills, only_list, teams), PAIR_FIELDS, bulk=only_list is None
+        )
         at = pool.positions(held["volunteer"])
         for index, name in enumerate(wanted_skills):
             has = np.zeros(n, dtype=bool)
@@ -341,7 +393,7 @@ def _load_offered(pool: Pool, activity_ids: Sequence[int]) -> None:
     if not activity_ids:
         return
     rows = db.session.execute(
-        select(Offer.activity_id, Offer.volunteer_id).where(Offer.activity_id.in_(list(activity_ids)))
+        select(Offer.activity_id, Offer.volunteer_id).where(among(Offer.activity_id, list(activity_ids)))
     ).all()
     pool.offered_activity = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
     pool.offered_volunteer = np.fromiter((r[1] for r in rows), dtype=np.int64, count=len(rows))
@@ -442,7 +494,11 @@ def bump_offers(volunteer_ids: Sequence[int], now: datetime) -> None:
     if not volunteer_ids:
         return
     counts = Counter(int(v) for v in volunteer_ids)
-    dialect = postgresql if _pg() else sqlite
+    if _pg():
+        ids, numbers = zip(*sorted(counts.items()), strict=True)
+        db.session.execute(BUMP_OFFERS, {"ids": list(ids), "counts": list(numbers), "now": now})
+        return
+    dialect = sqlite
     statement = dialect.insert(DispatchRollup)
     db.session.execute(
         statement.on_conflict_do_update(
@@ -461,6 +517,16 @@ def bump_offers(volunteer_ids: Sequence[int], now: datetime) -> None:
             for v, n in sorted(counts.items())
         ],
     )
+
+
+#: bump_offers on PostgreSQL: one statement from parallel arrays (a round's 10⁴ volunteers), not an executemany.
+BUMP_OFFERS = text(
+    """
+    INSERT INTO dispatch_rollups (volunteer_id, half_hours_90d, offers_90d, declines_90d, no_shows, refreshed_at)
+    SELECT v, 0, n, 0, 0, :now FROM unnest(CAST(:ids AS integer[]), CAST(:counts AS integer[])) AS x(v, n)
+    ON CONFLICT (volunteer_id) DO UPDATE SET offers_90d = dispatch_rollups.offers_90d + excluded.offers_90d
+    """
+).bindparams(bindparam("now", type_=UTCDateTime()))
 
 
 def _pg() -> bool:

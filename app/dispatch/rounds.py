@@ -23,11 +23,12 @@ from typing import Any
 
 import numpy as np
 from flask import current_app
-from sqlalchemy import delete, insert, or_, select, text
+from sqlalchemy import delete, insert, or_, select
 
 from app.activities.models import Activity
 from app.core import audit, clock
 from app.core.access import Principal, covers, require_role, scope_prefix
+from app.core.db import among
 from app.core.errors import Forbidden, NotFound
 from app.dispatch import eligibility, escalation, graph, offers, pairings, pool, solver
 from app.dispatch.graph import SlotSpec
@@ -206,34 +207,26 @@ def _keep_candidates(slots: Sequence[Slot], found: pool.Pool, solution: solver.S
     activity_ids = [s.activity.id for s in slots]
     for chunk in range(0, len(activity_ids), 5000):
         ids = activity_ids[chunk : chunk + 5000]
-        db.session.execute(delete(DispatchCandidate).where(DispatchCandidate.activity_id.in_(ids)))
+        db.session.execute(delete(DispatchCandidate).where(among(DispatchCandidate.activity_id, ids)))
     counts = np.diff(solution.next_ptr)
     slot_of = np.repeat(np.arange(len(slots)), counts)
-    rank = np.arange(slot_of.size) - np.repeat(solution.next_ptr[:-1], counts)
-    columns = {
-        "activity_id": np.array(activity_ids, dtype=np.int64)[slot_of].tolist(),
-        "rank": rank.tolist(),
-        "volunteer_id": found.ids[solution.next_volunteer].tolist(),
-        "cost": solution.next_cost.tolist(),
-    }
     if not slot_of.size:
         return
+    columns = {
+        "activity_id": np.array(activity_ids, dtype=np.int64)[slot_of],
+        "rank": np.arange(slot_of.size) - np.repeat(solution.next_ptr[:-1], counts),
+        "volunteer_id": found.ids[solution.next_volunteer],
+        "cost": solution.next_cost,
+        "round_id": np.full(slot_of.size, round_id, dtype=np.int64),
+    }
     if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(INSERT_CANDIDATES, {**columns, "round_id": round_id})
+        pool.write_columns("dispatch_candidates", columns)  # one binary COPY built by numpy
     else:
-        rows = [dict(zip(columns, values, strict=True)) for values in zip(*columns.values(), strict=True)]
-        db.session.execute(insert(DispatchCandidate), [{**row, "round_id": round_id} for row in rows])
-
-
-#: _keep_candidates on PostgreSQL: one statement from parallel arrays.
-INSERT_CANDIDATES = text(
-    """
-    INSERT INTO dispatch_candidates (activity_id, rank, volunteer_id, cost, round_id)
-    SELECT a, r, v, c, :round_id
-    FROM unnest(CAST(:activity_id AS integer[]), CAST(:rank AS integer[]), CAST(:volunteer_id AS integer[]),
-                CAST(:cost AS integer[])) AS x(a, r, v, c)
-    """
-)
+        rows = [
+            dict(zip(columns, values, strict=True))
+            for values in zip(*(c.tolist() for c in columns.values()), strict=True)
+        ]
+        db.session.execute(insert(DispatchCandidate), rows)
 
 
 # --- the round -----------------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import JSON, ClauseElement, ColumnElement, CompoundSelect, Select, Table, case, cast, literal, null
 from sqlalchemy.dialects import postgresql, sqlite
 
-from app.core.db import UTCDateTime, insert_ignoring_conflicts
+from app.core.db import UTCDateTime, copy_rows, insert_ignoring_conflicts
 from app.extensions import db
 from app.notify.models import Message
 
@@ -65,9 +65,12 @@ def insert_one(**message: Any) -> None:
 
 
 def insert_many(messages: list[dict[str, Any]]) -> None:
-    """Many messages in one executemany, each built by row(); keys already present are skipped."""
+    """Many messages at once, each built by row(); keys already present are skipped. On PostgreSQL one COPY
+    (through a temporary table, for the skipping), else one executemany."""
     if messages:
-        db.session.execute(insert_ignoring_conflicts(Message), [row(**message) for message in messages])
+        rows = [row(**message) for message in messages]
+        if not copy_rows(Message.__table__, rows, skip_conflicts=True):
+            db.session.execute(insert_ignoring_conflicts(Message), rows)
 
 
 def selected(*, now: datetime, fields: dict, **message: Any) -> dict[str, ColumnElement]:

@@ -23,6 +23,10 @@ def test_the_bench_runs_at_toy_size(tmp_path, capsys):
     assert results["ours"]["offers"] == results["maximum"] > 0
     assert results["ours"]["cost"] == results["optimum"]
     assert results["ours"]["with_penalty"] <= results["greedy"]["with_penalty"]
+    # First come (self sign-up) takes a seat per volunteer at most, on the same graph: never more offers.
+    assert 0 < results["first_come"]["offers"] <= results["maximum"]
+    assert results["ours"]["with_penalty"] <= results["first_come"]["with_penalty"]
+    assert 0 < results["year"]["first_come"]["fill_rate"] <= 1
     assert results["reoffer"]["samples"] == 2 and results["reoffer"]["fallback_samples"] == 1
     assert 0 < results["year"]["ours"]["fill_rate"] <= 1
     out = capsys.readouterr().out

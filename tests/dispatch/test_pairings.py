@@ -194,6 +194,15 @@ def test_paired_with_answers_every_pairing_above_or_at_the_villages_in_one_query
         }
 
 
+def test_a_province_of_villages_reads_every_pairing_and_answers_the_same(app, api, city, monkeypatch):
+    created(pair(api, city, HESHUN, XIAODIAN))
+    created(pair(api, city, JINZHONG, "140105002"))
+    with app.app_context():
+        few = pairings.paired_with([VILLAGE, "140105001002"])
+        monkeypatch.setattr(pairings, "MANY_CODES", 0)  # as for a province's thousands of village codes
+        assert pairings.paired_with([VILLAGE, "140105001002"]) == few == [(HESHUN, XIAODIAN)]
+
+
 def test_ancestors_by_the_prefix_rule():
     assert pairings.ancestors(VILLAGE) == ["140000", "140100", XIAODIAN, "140105001", VILLAGE]
     assert pairings.ancestors(XIAODIAN) == ["140000", "140100", XIAODIAN]

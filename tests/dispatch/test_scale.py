@@ -131,6 +131,37 @@ def test_fairness_prefers_who_served_less_in_the_last_90_days(app, api, build, s
     assert "近期服务较少" in open_offers(api, rested)[0]["why"]
 
 
+def test_a_province_s_pool_reads_the_rollup_apart_and_finds_the_same_figures(
+    app, api, build, secretary, county, monkeypatch
+):
+    served, fresh = volunteer(build), volunteer(build)
+    need = approved_need(api, secretary, county, slots=1)
+    ids = [volunteer_id(app, api, token) for token in (served, fresh)]
+    with app.app_context():
+        db.session.add(
+            DispatchRollup(
+                volunteer_id=ids[0],
+                half_hours_90d=9,
+                offers_90d=4,
+                declines_90d=2,
+                no_shows=1,
+                refreshed_at=clock.now(),
+            )
+        )
+        db.session.commit()
+        slots = [s for s in rounds.load_slots("140105", clock.now()) if s.activity.id == need["id"]]
+
+        def figures() -> list[list[int]]:
+            found = rounds.load_pool(slots)
+            at_ = found.positions(np.array(ids))
+            assert (at_ >= 0).all()
+            return [a[at_].tolist() for a in (found.half_hours_90d, found.offers_90d, found.declines, found.no_shows)]
+
+        joined = figures()
+        monkeypatch.setattr(pool, "APART_CITIES", 1)  # as for a round whose reach spans the province's cities
+        assert figures() == joined == [[9, 0], [4, 0], [2, 0], [1, 0]]
+
+
 def test_the_rollup_counts_confirmed_hours_and_offers(app, api, build, secretary, county):
     need = approved_need(
         api, secretary, county, slots=2, starts_at=at(1, 12).isoformat(), ends_at=at(1, 15).isoformat()
