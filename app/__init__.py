@@ -169,8 +169,8 @@ def _init_extensions(app: OpenAPI) -> None:
         on_cancel=(offers.revoke_for_activity,),
     )
     offers.init_app(app, on_freed=(rounds.reoffer,))
-    schemas.init_app(app)
     transactions.init_app(app)
+    schemas.init_app(app)
     register_error_handlers(app)
 
 

@@ -15,6 +15,7 @@ from app.accounts.schemas import (
 from app.core import auth
 from app.core.auth import login_required, require_principal
 from app.core.schemas import BLUEPRINT_RESPONSES, ErrorOut
+from app.core.transactions import reads_only
 from app.extensions import limiter
 
 api = APIBlueprint(
@@ -69,6 +70,7 @@ def logout():
 
 
 @api.get("/me", responses={200: UserOut, 401: ErrorOut}, security=BEARER)
+@reads_only
 @login_required()
 def me():
     return UserOut.of(require_principal()).model_dump()

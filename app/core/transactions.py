@@ -1,6 +1,9 @@
 """One transaction per request: operations only flush; the request commits once, or rolls back."""
 
-from flask import Flask, request
+from collections.abc import Callable
+from typing import TypeVar
+
+from flask import Flask, current_app, request
 from sqlalchemy import Engine, event
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
@@ -8,11 +11,39 @@ from app.core.db import db
 from app.core.errors import error_response, unexpected_error
 from app.core.principals import PrincipalsUnconfirmed
 
+_View = TypeVar("_View", bound=Callable)
+
+
+def reads_only(view: _View) -> _View:
+    """Mark a GET that only reads: on PostgreSQL it runs without a transaction of its own.
+
+    BEGIN and COMMIT are each a round trip; a list read by every volunteer opening the app pays
+    them for nothing (one SELECT is one consistent snapshot anyway). Only for views that never
+    write: their statements would each commit at once.
+    """
+    view.reads_only = True  # type: ignore[attr-defined]
+    return view
+
+
+def _autocommit_reads() -> None:
+    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+    # A session bound to a connection already in a transaction (the test suite's) keeps it.
+    if (
+        request.method in ("GET", "HEAD")
+        and getattr(view, "reads_only", False)
+        and isinstance(db.session.get_bind(), Engine)
+    ):
+        db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
 
 def init_app(app: Flask) -> None:
+    """Register before the hooks that may read (who is calling), so they share the read's connection."""
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             _real_sqlite_transactions(db.engine)
+        elif db.engine.dialect.name == "postgresql":
+            # SQLite has no round trips to save, and its BEGIN is emitted by the hook below.
+            app.before_request(_autocommit_reads)
 
     @app.after_request
     def _finish(response):

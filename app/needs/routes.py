@@ -6,6 +6,7 @@ from app.activities.views import roster_out, signup_out
 from app.core.auth import current_principal, login_required, require_principal
 from app.core.caching import revalidated
 from app.core.schemas import ErrorOut
+from app.core.transactions import reads_only
 from app.dispatch import relay
 from app.needs import operations
 from app.needs.schemas import CoverageOut, NeedIn, NeedList, NeedOut, NeedPatch, NeedQuery, ReviewIn, SeriesPath
@@ -25,6 +26,7 @@ def post_need(body: NeedIn):
 
 
 @api.get("/needs", responses={200: NeedList, 304: None})
+@reads_only
 def list_needs(query: NeedQuery):
     """志愿者看到开放中的需求；书记与工作人员还能看到辖区内其他状态的需求。"""
     rows = queries.listing_rows(

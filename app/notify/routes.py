@@ -5,6 +5,7 @@ from app.core.auth import login_required, require_principal
 from app.core.caching import revalidated
 from app.core.clock import local
 from app.core.schemas import BLUEPRINT_RESPONSES, ErrorOut
+from app.core.transactions import reads_only
 from app.notify import ledger, operations
 from app.notify.schemas import (
     InboxOut,
@@ -26,6 +27,7 @@ BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
 
 
 @api.get("/inbox", responses={200: InboxOut, 304: None}, security=BEARER)
+@reads_only
 @login_required()
 def read_inbox(query: InboxQuery):
     """我的消息，新消息在前。"""

@@ -6,6 +6,7 @@ from app.activities.views import roster_out, signup_out
 from app.core.auth import current_principal, login_required, require_principal
 from app.core.caching import revalidated
 from app.core.schemas import ErrorOut
+from app.core.transactions import reads_only
 from app.sessions import operations
 from app.sessions.schemas import (
     SessionCreated,
@@ -35,6 +36,7 @@ def schedule(body: SessionIn):
 
 
 @api.get("/sessions", responses={200: SessionList, 304: None})
+@reads_only
 def list_sessions(query: SessionQuery):
     rows = queries.listing_rows(
         "session",

@@ -4,6 +4,7 @@ from flask_openapi3 import APIBlueprint, Tag
 
 from app.core.auth import current_principal, login_required, require_principal
 from app.core.schemas import BLUEPRINT_RESPONSES, ErrorOut
+from app.core.transactions import reads_only
 from app.extensions import limiter
 from app.volunteers import numbers, operations
 from app.volunteers.models import Volunteer
@@ -114,6 +115,7 @@ def register(body: VolunteerIn):
 
 
 @api.get("/volunteers/me", responses={200: VolunteerOut, 404: ErrorOut}, security=BEARER)
+@reads_only
 @login_required()
 def read_profile():
     return profile(operations.get_own(require_principal()))
