@@ -22,8 +22,9 @@ from tests.builders import Builders
 from tests.caller import Caller
 
 # The fake WeChat API server and the app wired to it, and the fixtures every folder shares
-# (calendar, cheap passwords, staff and secretaries, volunteers).
-pytest_plugins = ["tests.fake_wechat_fixtures", "tests.fixtures"]
+# (calendar, cheap passwords, staff and secretaries, volunteers); and the scan of every answer and log
+# record for full phone and ID numbers.
+pytest_plugins = ["tests.pii_guard", "tests.fake_wechat_fixtures", "tests.fixtures"]
 
 # Townships and villages the tests use, under real Shanxi county codes.
 TEST_GEOGRAPHY = [

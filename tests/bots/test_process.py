@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.bots.helpers import lines, runs, wait_until
+from tests.pii_guard import scan_text
 
 pytestmark = pytest.mark.real_commits
 
@@ -53,6 +54,7 @@ def spawn(app, lease_mode, side_effects, tmp_path):
         if process.poll() is None:
             process.kill()
             process.wait(5)
+        scan_text(f"output of bot process {process.pid}", output(process))
         process.log.close()
 
 

@@ -12,6 +12,7 @@ import pytest
 
 from tests.bots.helpers import wait_until
 from tests.notify.test_crash_and_race import deliveries, fill_outbox, pushed_titles
+from tests.pii_guard import scan_text
 
 pytestmark = pytest.mark.real_commits
 
@@ -57,6 +58,7 @@ def test_an_extra_sender_drains_the_outbox_once_and_stops_cleanly(wechat_app, fa
                 process.kill()
         log.seek(0)
         said = log.read()
+    scan_text("output of the sender-only bot", said)
     assert pushed_titles(fake_wechat) == {title: 1 for title in titles}
     assert "发送进程" in said and "已停止" in said and "Traceback" not in said
 
@@ -72,5 +74,6 @@ def test_an_extra_sender_refuses_to_start_without_redis(wechat_app, fake_wechat)
         text=True,
         timeout=60,
     )
+    scan_text("output of the sender-only bot without Redis", finished.stdout + finished.stderr)
     assert finished.returncode != 0
     assert "需要 Redis" in finished.stderr

@@ -15,6 +15,8 @@ import pytest
 import requests
 from cryptography.fernet import Fernet
 
+from tests.pii_guard import scan_text
+
 ROOT = Path(__file__).resolve().parents[2]
 MINIPROGRAM = ROOT / "miniprogram"
 BIN = Path(sys.executable).parent
@@ -65,7 +67,8 @@ def backend(tmp_path_factory):
     )
     flask = str(BIN / "flask")
     for args in (["db", "upgrade"], ["seed-demo", "--volunteers", "20"]):
-        subprocess.run([flask, *args], cwd=ROOT, env=env, check=True, capture_output=True, timeout=300)
+        done = subprocess.run([flask, *args], cwd=ROOT, env=env, check=True, capture_output=True, timeout=300)
+        scan_text(f"output of flask {args[0]}", (done.stdout + done.stderr).decode(errors="replace"))
     port = _free_port()
     log = (folder / "web.log").open("w")
     web = subprocess.Popen(
@@ -91,6 +94,7 @@ def backend(tmp_path_factory):
         web.terminate()
         web.wait(timeout=10)
         log.close()
+        scan_text("output of the gunicorn backend", (folder / "web.log").read_text(errors="replace"))
 
 
 def test_pages_render_and_call_the_right_endpoints():
