@@ -153,14 +153,15 @@ def serve(wsgi: str, port: int, args, env, log: Path, probe: str):
         stderr=log.open("a"),
     )
     try:
-        base.wait_for(port)
         deadline = time.time() + 120
-        while time.time() < deadline:  # the port opens before the workers have loaded the app
+        while True:  # the port opens before the workers have loaded the app
             try:
                 if requests.get(probe, timeout=5).status_code == 200:
                     break
             except requests.RequestException:
                 pass
+            if time.time() > deadline:
+                raise RuntimeError(f"gunicorn did not answer {probe}")
             time.sleep(0.5)
         time.sleep(2)  # the other workers too
         yield lambda: [*descendants(server.pid), *backends()]
