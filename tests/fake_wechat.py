@@ -280,9 +280,10 @@ class FakeWeChat:
             state.calls.append(call)
             failure = self._take_failure(path)
         if failure is not None:
+            if failure.dropped:  # known before the wait: the client gives up long before it ends
+                call.answer = "timeout"
             time.sleep(failure.delay)
             if failure.dropped:
-                call.answer = "timeout"
                 return Response("fake timeout: not carried out", status=504)
             if failure.http_status:
                 call.answer = f"http {failure.http_status}"
