@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import RowMapping, Select, case, or_, select
+from sqlalchemy import Integer, RowMapping, Select, String, bindparam, case, or_, select
 from sqlalchemy.orm import InstrumentedAttribute
 
 from app.activities.models import LIVE, PUBLIC, Activity, Signup
@@ -43,17 +43,6 @@ def visible(activity: Activity, principal: Principal | None) -> bool:
     return principal is not None and principal.sees(activity.village_code)
 
 
-def _visible_clause(principal: Principal | None):
-    """SQL twin of visible(): public states everywhere, every state inside the caller's scope."""
-    if principal is not None and principal.is_admin:
-        return Activity.id.is_not(None)
-    scopes = (
-        [] if principal is None else [code for code in (principal.staff_region, principal.secretary_village) if code]
-    )
-    in_scope = [Activity.village_code.startswith(scope_prefix(code)) for code in scopes]
-    return or_(Activity.status.in_(PUBLIC), *in_scope) if in_scope else Activity.status.in_(PUBLIC)
-
-
 def listing(
     type_: str,
     principal: Principal | None,
@@ -66,8 +55,8 @@ def listing(
     **filters,
 ) -> list[Activity]:
     """Volunteers see what is open; organisers also see everything in their scope."""
-    query = _listed(select(Activity), type_, principal, region, status, starts_from, starts_to, filters)
-    return list(db.session.scalars(query.limit(limit)))
+    statement, values = _listed(None, type_, principal, region, status, starts_from, starts_to, filters, limit)
+    return list(db.session.scalars(statement, values))
 
 
 def listing_rows(
@@ -84,23 +73,14 @@ def listing_rows(
 ) -> list[RowMapping]:
     """listing()'s list as rows of `columns` with `village_name` and `program_name`: one statement,
     and none of the ORM's objects (a list of 50 is read on every visit to the mini-program's lists)."""
-    columns = tuple(columns)
-    if columns not in _row_selects:  # built once per list (selects are immutable: each request adds to a copy)
-        _row_selects[columns] = (
-            select(*columns, Region.name.label("village_name"), Program.name.label("program_name"))
-            .join(Region, Region.code == Activity.village_code)
-            .outerjoin(Program, Program.id == Activity.program_id)
-        )
-    query = _listed(_row_selects[columns], type_, principal, region, status, starts_from, starts_to, filters)
+    shown = tuple(columns)
+    statement, values = _listed(shown, type_, principal, region, status, starts_from, starts_to, filters, limit)
     # A Core read on the request's connection: plain rows need none of the ORM's execution machinery.
-    return list(db.session.connection().execute(query.limit(limit)).mappings())
-
-
-_row_selects: dict[tuple, Select] = {}
+    return list(db.session.connection().execute(statement, values).mappings().all())
 
 
 def _listed(
-    query: Select,
+    columns: tuple[InstrumentedAttribute, ...] | None,
     type_: str,
     principal: Principal | None,
     region: str | None,
@@ -108,22 +88,79 @@ def _listed(
     starts_from: datetime | None,
     starts_to: datetime | None,
     filters: dict,
-) -> Select:
-    query = query.where(Activity.type == type_, _visible_clause(principal))
+    limit: int,
+) -> tuple[Select, dict]:
+    """The list's statement and the values of its parameters.
+
+    Which conditions a list has (its shape) depends on what the caller gave and who they are, not on
+    the values: each shape's statement is built once and kept, and a request binds its values. Building
+    a select of a dozen conditions and adapting its result to SQLAlchemy's compiled cache cost more CPU
+    than reading the 50 rows it finds (this is read on every visit to the mini-program's lists).
+    """
+    admin = principal is not None and principal.is_admin
+    scopes = (
+        []
+        if principal is None or admin
+        else [scope_prefix(code) for code in (principal.staff_region, principal.secretary_village) if code]
+    )
+    given = tuple(sorted(name for name, value in filters.items() if value is not None))
+    live_only = not status and (principal is None or not _organiser(principal))
+    shape: tuple = (columns, type_, admin, len(scopes), bool(region), given)
+    shape += (bool(starts_from), bool(starts_to), bool(status), live_only)
+    statement = _statements.get(shape)
+    if statement is None:
+        statement = _statements[shape] = _build(*shape)
+    values: dict = {f"scope_{i}": code for i, code in enumerate(scopes)}
+    values.update({f"filter_{name}": filters[name] for name in given}, limit=limit)
     if region:
-        query = query.where(Activity.village_code.startswith(scope_prefix(region)))
-    for name, value in filters.items():
-        if value is not None:
-            query = query.where(getattr(Activity, name) == value)
+        values["region"] = scope_prefix(region)
+    for name, value in (("starts_from", starts_from), ("starts_to", starts_to), ("status", status)):
+        if value:
+            values[name] = value
+    return statement, values
+
+
+_statements: dict[tuple, Select] = {}  # the shapes are few: a handful of flags and the filters given
+
+
+def _build(
+    columns: tuple[InstrumentedAttribute, ...] | None,
+    type_: str,
+    admin: bool,
+    scopes: int,
+    region: bool,
+    given: tuple[str, ...],
+    starts_from: bool,
+    starts_to: bool,
+    status: bool,
+    live_only: bool,
+) -> Select:
+    if columns is None:
+        query = select(Activity)
+    else:
+        query = (
+            select(*columns, Region.name.label("village_name"), Program.name.label("program_name"))
+            .join(Region, Region.code == Activity.village_code)
+            .outerjoin(Program, Program.id == Activity.program_id)
+        )
+    query = query.where(Activity.type == type_)
+    if not admin:  # public states everywhere, every state inside the caller's scope (visible()'s twin)
+        in_scope = [Activity.village_code.startswith(bindparam(f"scope_{i}", type_=String)) for i in range(scopes)]
+        query = query.where(or_(Activity.status.in_(PUBLIC), *in_scope))
+    if region:
+        query = query.where(Activity.village_code.startswith(bindparam("region", type_=String)))
+    for name in given:
+        column = getattr(Activity, name)
+        query = query.where(column == bindparam(f"filter_{name}", type_=column.type))
     if starts_from:
-        query = query.where(Activity.starts_at >= starts_from)
+        query = query.where(Activity.starts_at >= bindparam("starts_from", type_=Activity.starts_at.type))
     if starts_to:
-        query = query.where(Activity.starts_at < starts_to)
+        query = query.where(Activity.starts_at < bindparam("starts_to", type_=Activity.starts_at.type))
     if status:
-        query = query.where(Activity.status == status)
-    elif principal is None or not _organiser(principal):
+        query = query.where(Activity.status == bindparam("status", type_=String))
+    elif live_only:
         query = query.where(Activity.status.in_(LIVE))
-    return query.order_by(Activity.starts_at, Activity.id)
+    return query.order_by(Activity.starts_at, Activity.id).limit(bindparam("limit", type_=Integer))
 
 
 def _organiser(principal: Principal) -> bool:
