@@ -3,7 +3,7 @@
 from collections.abc import Callable
 from typing import TypeVar
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, g, request
 from sqlalchemy import Engine, event
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
@@ -34,6 +34,7 @@ def _autocommit_reads() -> None:
         and isinstance(db.session.get_bind(), Engine)
     ):
         db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        g.autocommit_read = True
 
 
 def init_app(app: Flask) -> None:
@@ -47,6 +48,8 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def _finish(response):
+        if g.get("autocommit_read"):
+            return response  # nothing to commit or roll back: the session is closed at teardown
         if response.status_code >= 400:
             db.session.rollback()
             return response

@@ -1,6 +1,6 @@
 """Telling people things: one idempotent row per (event, recipient, purpose)."""
 
-from sqlalchemy import RowMapping, func, select, update
+from sqlalchemy import Integer, RowMapping, bindparam, func, select, update
 
 from app.core import clock
 from app.core.db import rowcount
@@ -60,21 +60,30 @@ def inbox(user_id: int, *, before_id: int | None, limit: int) -> tuple[list[RowM
     """A page of the user's messages (rows of INBOX_COLUMNS), newest first, and how many are unread.
 
     One statement: the unread count rides along as a column of every row. A page past the last
-    message has no row to carry it, and counts on its own.
+    message has no row to carry it, and counts on its own. The statements are built once (read by
+    every volunteer opening the app, building them cost more than running them); a call binds values.
     """
-    # A cancelled broadcast's messages leave the inbox.
-    unread = (
-        select(func.count())
-        .select_from(Message)
-        .where(Message.user_id == user_id, Message.read_at.is_(None), Message.delivery != "cancelled")
-    )
-    query = select(*INBOX_COLUMNS, unread.scalar_subquery().label("unread")).where(
-        Message.user_id == user_id, Message.delivery != "cancelled"
-    )
-    if before_id is not None:
-        query = query.where(Message.id < before_id)
-    items = list(db.session.execute(query.order_by(Message.id.desc()).limit(limit)).mappings())
-    return items, items[0]["unread"] if items else db.session.execute(unread).scalar_one()
+    values = {"user_id": user_id, "before_id": before_id, "limit": limit}
+    page = _INBOX_PAGE_BEFORE if before_id is not None else _INBOX_PAGE
+    items = db.session.connection().execute(page, values).mappings().all()
+    if items:
+        return list(items), items[0]["unread"]
+    return [], db.session.connection().execute(_UNREAD, values).scalar_one()
+
+
+# A cancelled broadcast's messages leave the inbox.
+_UNREAD = (
+    select(func.count())
+    .select_from(Message)
+    .where(Message.user_id == bindparam("user_id"), Message.read_at.is_(None), Message.delivery != "cancelled")
+)
+_INBOX_PAGE = (
+    select(*INBOX_COLUMNS, _UNREAD.scalar_subquery().label("unread"))
+    .where(Message.user_id == bindparam("user_id"), Message.delivery != "cancelled")
+    .order_by(Message.id.desc())
+    .limit(bindparam("limit", type_=Integer))
+)
+_INBOX_PAGE_BEFORE = _INBOX_PAGE.where(Message.id < bindparam("before_id"))
 
 
 def mark_read(user_id: int, message_id: int) -> None:
