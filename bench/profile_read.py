@@ -36,6 +36,7 @@ ENDPOINTS = {
     "profile": "/api/v1/volunteers/me",
     "inbox": "/api/v1/inbox",
     "bare": "/bench/bare",
+    "signup": "POST /api/v1/sessions/{session}/signups",  # each request a new (volunteer, session) pair
 }
 
 
@@ -43,7 +44,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--top", type=int, default=30)
-    parser.add_argument("--only", help="profile only this endpoint (sessions, needs, profile, inbox, bare)")
+    parser.add_argument("--only", help="profile only this endpoint (sessions, needs, profile, inbox, bare, signup)")
     parser.add_argument("--sort", default="tottime", help="pstats order: tottime, cumulative, …")
     parser.add_argument("--no-seed", action="store_true", help="reuse bench_read as an earlier run left it")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/3")
@@ -71,13 +72,26 @@ def main() -> None:
 
     tokens = tokens_file.read_text().split()
     client = app.test_client()
+    with app.app_context():  # the open sessions near the volunteers, for the sign-up row
+        from sqlalchemy import text
+
+        from app.extensions import db
+
+        sessions = db.session.scalars(
+            text("SELECT id FROM activities WHERE type = 'session' AND status = 'open' ORDER BY id")
+        ).all()
+    pairs = iter([(token, session) for session in sessions for token in tokens])
     names = [args.only] if args.only else list(ENDPOINTS)
     for name in names:
         url = ENDPOINTS[name]
 
         def call(i: int, url: str = url) -> None:
-            answer = client.get(url, headers={"Authorization": f"Bearer {tokens[i % len(tokens)]}"})
-            assert answer.status_code == 200, (url, answer.status_code, answer.get_data(as_text=True)[:300])
+            if url.startswith("POST "):
+                token, session = next(pairs)
+                answer = client.post(url[5:].format(session=session), headers={"Authorization": f"Bearer {token}"})
+            else:
+                answer = client.get(url, headers={"Authorization": f"Bearer {tokens[i % len(tokens)]}"})
+            assert answer.status_code in (200, 201), (url, answer.status_code, answer.get_data(as_text=True)[:300])
 
         for i in range(200):  # warm: caches, the connection pool, the principal cache
             call(i)
