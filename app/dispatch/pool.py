@@ -110,7 +110,7 @@ def _under(prefixes: Sequence[str]) -> Any:
     a province round has a hundred county prefixes and a million homes."""
     if not prefixes:
         return true()
-    if len(prefixes) <= 8:  # a re-offer's reach: index range scans on ix_volunteers_home_region_code
+    if len(prefixes) <= SMALL_REACH:  # a re-offer's reach: index range scans on ix_volunteers_home_region_code
         return or_(
             *(
                 and_(Volunteer.home_region_code >= prefix, Volunteer.home_region_code < _after(prefix))
@@ -128,6 +128,10 @@ def _under(prefixes: Sequence[str]) -> Any:
     )
 
 
+#: Up to this many prefixes a reach is read by index ranges (a re-offer's), beyond it by a scan (a round's).
+SMALL_REACH = 8
+
+
 def _after(prefix: str) -> str:
     """The least code string above every code starting with `prefix` (digits only)."""
     return prefix[:-1] + chr(ord(prefix[-1]) + 1)
@@ -143,7 +147,12 @@ def _who(prefixes: Sequence[str], only: Iterable[int] | None, teams: int = 0) ->
     )
     if only is not None:
         condition = and_(condition, Volunteer.id.in_(sorted({int(v) for v in only})))
-    if teams:
+    if teams and prefixes and len(prefixes) <= SMALL_REACH:
+        # Every mask holding one of the bits, so ix_volunteers_team_bits_home reads the team within the reach
+        # (and the planner estimates the list from team_bits' statistics; `&` it cannot).
+        masks = [mask for mask in range(1, 1 << len(AREA_INDEX)) if mask & teams]
+        condition = and_(condition, Volunteer.team_bits.in_(masks))
+    elif teams:
         condition = and_(condition, Volunteer.team_bits.op("&")(teams) != 0)
     return condition
 
@@ -179,17 +188,18 @@ def volunteers_select(
     return query.where(_who(prefixes, only, teams))  # no ORDER BY: a million-row sort spills; numpy sorts the ids
 
 
-def rollups_select() -> Select:
-    """Every rollup row, for a pool holding most volunteers anyway (volunteers_select without the rollup): a
-    plain scan; the pool's positions drop the volunteers not in it."""
+def rollups_select(volunteer_ids: list[int] | None = None) -> Select:
+    """The rollup rows of the given volunteers, or every row, for a pool holding most volunteers anyway
+    (volunteers_select without the rollup): a plain scan; the pool's positions drop the volunteers not in it."""
     rollup = DispatchRollup
-    return select(
+    query = select(
         cast(rollup.volunteer_id, db.BigInteger),
         cast(rollup.half_hours_90d, db.BigInteger),
         cast(rollup.offers_90d, db.BigInteger),
         cast(rollup.declines_90d, db.BigInteger),
         cast(rollup.no_shows, db.BigInteger),
     )
+    return query if volunteer_ids is None else query.where(among(rollup.volunteer_id, volunteer_ids))
 
 
 def skills_select(
@@ -306,8 +316,11 @@ def load(
     the filters and costs read; `only` narrows them to given ids (a re-offer's kept candidates), `teams` to
     the members of one of the given area teams (bits; 0: everyone)."""
     only_list = None if only is None else list(only)
-    # Which way round the rollup comes: apart for a big pool (the table read on its own), joined for a small one.
-    apart = only_list is None and (not prefixes or len({p[:4] for p in prefixes}) >= APART_CITIES)
+    # Which way round the rollup comes: joined for given ids (a few key look-ups); otherwise apart, the whole
+    # table scanned for a big pool, the pool's own rows by key for a reach (the planner, misjudging how many
+    # of a city's volunteers are in one team, hashed the whole table for 14,000 of them: 100 ms of 190).
+    apart = only_list is None
+    whole_table = apart and (not prefixes or len({p[:4] for p in prefixes}) >= APART_CITIES)
     fields = (*VOLUNTEER_FIELDS, *(() if apart else ROLLUP_FIGURES), *VOLUNTEER_TAIL)
     columns = read_columns(
         volunteers_select(prefixes, only_list, teams, with_rollup=not apart), fields, bulk=only_list is None
@@ -318,7 +331,7 @@ def load(
     ids = columns["id"]
     n = ids.size
     if apart:
-        rollups = read_columns(rollups_select(), ROLLUP_FIELDS)
+        rollups = read_columns(rollups_select(None if whole_table else ids.tolist()), ROLLUP_FIELDS)
         at = np.minimum(np.searchsorted(ids, rollups["volunteer"]), max(n - 1, 0))
         found = (ids[at] == rollups["volunteer"]) if n else np.zeros(at.size, dtype=bool)
         for name, _kind in ROLLUP_FIGURES:
