@@ -7,7 +7,7 @@ PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
 export FLASK_APP := wsgi
 
-.PHONY: setup fonts chromium miniprogram-deps run test test-sqlite test-postgres lint format
+.PHONY: setup fonts chromium miniprogram-deps bench-tools run test test-sqlite test-postgres lint format
 
 # Certificates embed Debian's DejaVu Sans and Droid Sans Fallback (Chinese) fonts.
 FONTS := /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf
@@ -58,6 +58,17 @@ chromium:
 	    { echo "chromium 安装失败，请手动安装：apt-get install chromium"; exit 1; }; \
 	    echo "==> chromium 已安装"; \
 	  else echo "未安装 chromium：工作台的浏览器测试将跳过（apt-get install chromium 后即可运行）"; fi; \
+	fi
+
+# The HTTP benchmarks (bench/read_path.py, bench/signup_throughput.py) load the server with Debian's wrk.
+bench-tools: setup
+	@if ! command -v wrk >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "==> 安装 Debian 的 wrk（apt-get）：HTTP 压测脚本用它"; \
+	    apt-get install -y -q wrk >/dev/null 2>&1 || \
+	    { apt-get update -q >/dev/null && apt-get install -y -q wrk >/dev/null; } || \
+	    { echo "wrk 安装失败，请手动安装：apt-get install wrk"; exit 1; }; \
+	  else echo "请安装 wrk（apt-get install wrk）：HTTP 压测脚本需要它"; exit 1; fi; \
 	fi
 
 # Embedded default: SQLite in instance/, no Redis, sandbox WeChat, demo data; web and bot together.
