@@ -24,6 +24,7 @@ from app.activities.notices import signup_notices, tell
 from app.core import audit, clock
 from app.core.access import Principal
 from app.core.errors import Conflict, Forbidden, NotFound
+from app.core.transactions import one_statement_write
 from app.extensions import db
 
 SIGNUP_REFUSALS = {
@@ -91,6 +92,7 @@ def sign_up(
     if db.session.get_bind().dialect.name != "postgresql":
         return sign_up_in_python(principal, type_, activity_id, waitlist=waitlist, source=source)
     volunteer_id = volunteer_of(principal)
+    one_statement_write()  # the database function checks, takes the seat, queues the notice and audits at once
     outcome, signup, position = signup_function.sign_up_in_database(
         principal, volunteer_id, type_, activity_id, waitlist=waitlist, source=source
     )

@@ -25,6 +25,21 @@ def reads_only(view: _View) -> _View:
     return view
 
 
+def one_statement_write() -> None:
+    """Call before a write that is one self-contained statement (a database function doing all its work in one
+    call, atomic on its own): on PostgreSQL, when the request has not touched the database yet, its connection
+    runs in autocommit and the statement commits itself. BEGIN and COMMIT were two round trips of three for a
+    sign-up. A request that has read or written already (its caller not kept, say) keeps its transaction.
+    """
+    session = db.session()  # the request's own Session (in_transaction is not proxied by the scoped one)
+    if g.get("autocommit") or session.in_transaction() or session.new or session.dirty or session.deleted:
+        return
+    bind = session.get_bind()
+    if isinstance(bind, Engine) and bind.dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        g.autocommit = True
+
+
 def _autocommit_reads() -> None:
     view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
     # A session bound to a connection already in a transaction (the test suite's) keeps it.
@@ -34,7 +49,7 @@ def _autocommit_reads() -> None:
         and isinstance(db.session.get_bind(), Engine)
     ):
         db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-        g.autocommit_read = True
+        g.autocommit = True
 
 
 def init_app(app: Flask) -> None:
@@ -48,8 +63,8 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def _finish(response):
-        if g.get("autocommit_read"):
-            return response  # nothing to commit or roll back: the session is closed at teardown
+        if g.get("autocommit") and not (db.session.new or db.session.dirty or db.session.deleted):
+            return response  # each statement committed itself: nothing to commit or roll back
         if response.status_code >= 400:
             db.session.rollback()
             return response
