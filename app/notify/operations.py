@@ -52,7 +52,7 @@ INBOX_COLUMNS = (
     Message.body,
     Message.link,
     Message.created_at,
-    Message.read_at,
+    Message.read_at.is_not(None).label("read"),  # the inbox says whether, not when
 )
 
 

@@ -44,7 +44,7 @@ def inbox_item(row: RowMapping) -> dict:
         "body": row["body"],
         "link": row["link"],
         "created_at": local(row["created_at"]).isoformat(timespec="seconds"),
-        "read": row["read_at"] is not None,
+        "read": bool(row["read"]),
     }
 
 
