@@ -365,35 +365,52 @@ def load(
     return pool
 
 
-def _epochs(values: Iterable[datetime]) -> np.ndarray:
-    return np.fromiter((int(v.timestamp()) for v in values), dtype=np.int64)
+def _epoch_seconds(column: Any) -> Any:
+    """A UTC timestamp column as integer epoch seconds, computed by the database (no datetime per row here)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return cast(func.floor(func.extract("epoch", column)), db.BigInteger)  # truncated, as timestamp() is
+    return cast(func.strftime("%s", column), db.BigInteger)  # SQLite keeps naive UTC text
+
+
+BUSY_FIELDS = (("volunteer", "int"), ("start", "int"), ("end", "int"))
 
 
 def _load_busy(
     pool: Pool, prefixes: Sequence[str], only: list[int] | None, busy_from: datetime, busy_to: datetime, teams: int
 ):
-    """Confirmed sign-ups and open offers overlapping [busy_from, busy_to), of volunteers in the pool."""
-    signups = db.session.execute(
-        select(Signup.volunteer_id, Signup.starts_at, Signup.ends_at)
+    """Confirmed sign-ups and open offers overlapping [busy_from, busy_to), of volunteers in the pool, read as
+    integer columns (read_columns): a round's 10⁴ open offers were 2·10⁴ datetimes converted one by one."""
+    signups = read_columns(
+        select(
+            cast(Signup.volunteer_id, db.BigInteger), _epoch_seconds(Signup.starts_at), _epoch_seconds(Signup.ends_at)
+        )
         .join(Volunteer, Volunteer.id == Signup.volunteer_id)
         .where(
             Signup.status == "confirmed",
             Signup.ends_at > busy_from,
             Signup.starts_at < busy_to,
             _who(prefixes, only, teams),
+        ),
+        BUSY_FIELDS,
+        bulk=False,
+    )
+    # Open offers are few (at most one per open seat): all of them, kept below by the pool's positions, cost
+    # less than checking each one's volunteer against the reach (10⁴ key look-ups: 50 ms of a re-offer's 190).
+    open_offers = read_columns(
+        select(
+            cast(Offer.volunteer_id, db.BigInteger),
+            _epoch_seconds(Activity.starts_at),
+            _epoch_seconds(Activity.ends_at),
         )
-    ).all()
-    open_offers = db.session.execute(
-        select(Offer.volunteer_id, Activity.starts_at, Activity.ends_at)
         .join(Activity, Activity.id == Offer.activity_id)
-        .join(Volunteer, Volunteer.id == Offer.volunteer_id)
-        .where(Offer.status == "offered", _who(prefixes, only, teams))
-    ).all()
-    rows = [*signups, *open_offers]
-    volunteer = pool.positions(np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)))
-    start = _epochs(r[1] for r in rows)
-    end = _epochs(r[2] for r in rows)
-    is_offer = np.arange(len(rows)) >= len(signups)
+        .where(Offer.status == "offered"),
+        BUSY_FIELDS,
+        bulk=False,
+    )
+    volunteer = pool.positions(np.concatenate([signups["volunteer"], open_offers["volunteer"]]))
+    start = np.concatenate([signups["start"], open_offers["start"]])
+    end = np.concatenate([signups["end"], open_offers["end"]])
+    is_offer = np.arange(volunteer.size) >= signups["volunteer"].size
     keep = volunteer >= 0
     order = np.argsort(volunteer[keep], kind="stable")
     pool.busy_volunteer = volunteer[keep][order]
