@@ -137,8 +137,32 @@ def _after(prefix: str) -> str:
     return prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
-def _who(prefixes: Sequence[str], only: Iterable[int] | None, teams: int = 0) -> Any:
-    """`teams`: area team bits (Volunteer.team_bits) of which a volunteer must hold one; 0, any."""
+#: A slot's weekly cells (weekday, half-hour bits: eligibility.needed_masks), a volunteer available for one of them.
+Windows = Sequence[Sequence[tuple[int, int]]]
+
+
+def available_in(windows: Windows, masks: Any = Volunteer.availability_mask) -> Any:
+    """Available for one of the slots (PostgreSQL, a small reach only): each day's needed half-hours all set in
+    the stored masks (seven little-endian int64), tested byte by byte with get_byte. A pre-filter for a
+    re-offer's read only; graph.build applies the rule itself, on every database."""
+    per_slot = []
+    for days in windows:
+        tests = [
+            masks.is_not(None),
+            *(
+                func.get_byte(masks, day * 8 + k).op("&")(byte) == byte
+                for day, cells in days
+                for k in range(8)
+                if (byte := (cells >> (8 * k)) & 0xFF)
+            ),
+        ]
+        per_slot.append(and_(*tests))
+    return or_(*per_slot)
+
+
+def _who(prefixes: Sequence[str], only: Iterable[int] | None, teams: int = 0, windows: Windows | None = None) -> Any:
+    """`teams`: area team bits (Volunteer.team_bits) of which a volunteer must hold one; 0, any. `windows`: the
+    slots' times, to read only volunteers available for one (a small reach on PostgreSQL; elsewhere ignored)."""
     condition = and_(
         Volunteer.withdrawn_at.is_(None),
         Volunteer.offers_paused.is_(False),
@@ -154,11 +178,19 @@ def _who(prefixes: Sequence[str], only: Iterable[int] | None, teams: int = 0) ->
         condition = and_(condition, Volunteer.team_bits.in_(masks))
     elif teams:
         condition = and_(condition, Volunteer.team_bits.op("&")(teams) != 0)
+    small = bool(prefixes) and len(prefixes) <= SMALL_REACH
+    if windows and small and db.session.get_bind().dialect.name == "postgresql":
+        condition = and_(condition, available_in(windows))
     return condition
 
 
 def volunteers_select(
-    prefixes: Sequence[str], only: Iterable[int] | None = None, teams: int = 0, *, with_rollup: bool = True
+    prefixes: Sequence[str],
+    only: Iterable[int] | None = None,
+    teams: int = 0,
+    *,
+    with_rollup: bool = True,
+    windows: Windows | None = None,
 ) -> Select:
     """One row per eligible-looking volunteer, every column fixed-width and not null (the COPY layout), with
     the rollup's figures joined in, or, without `with_rollup`, apart (rollups_select): for a province's
@@ -185,7 +217,9 @@ def volunteers_select(
     ).select_from(Volunteer)
     if with_rollup:
         query = query.outerjoin(rollup, rollup.volunteer_id == Volunteer.id)
-    return query.where(_who(prefixes, only, teams))  # no ORDER BY: a million-row sort spills; numpy sorts the ids
+    return query.where(
+        _who(prefixes, only, teams, windows)
+    )  # no ORDER BY: a million-row sort spills; numpy sorts the ids
 
 
 def rollups_select(volunteer_ids: list[int] | None = None) -> Select:
@@ -203,7 +237,11 @@ def rollups_select(volunteer_ids: list[int] | None = None) -> Select:
 
 
 def skills_select(
-    prefixes: Sequence[str], wanted: Sequence[str], only: Iterable[int] | None = None, teams: int = 0
+    prefixes: Sequence[str],
+    wanted: Sequence[str],
+    only: Iterable[int] | None = None,
+    teams: int = 0,
+    windows: Windows | None = None,
 ) -> Select:
     """(volunteer id, index into `wanted`) for each wanted normalised skill a volunteer holds."""
     dialect = db.session.get_bind().dialect.name
@@ -216,7 +254,11 @@ def skills_select(
         select(Volunteer.id.cast(db.BigInteger), cast(index, db.BigInteger))
         .select_from(Volunteer)
         .join(keys, true())
-        .where(_who(prefixes, only, teams), cast(Volunteer.skill_keys, db.Text) != "[]", keys.c.value.in_(list(wanted)))
+        .where(
+            _who(prefixes, only, teams, windows),
+            cast(Volunteer.skill_keys, db.Text) != "[]",
+            keys.c.value.in_(list(wanted)),
+        )
     )
 
 
@@ -311,10 +353,12 @@ def load(
     busy_to: datetime,
     only: Iterable[int] | None = None,
     teams: int = 0,
+    windows: Windows | None = None,
 ) -> Pool:
     """The volunteers under `prefixes` (all, when empty) who have not withdrawn or paused offers, with what
     the filters and costs read; `only` narrows them to given ids (a re-offer's kept candidates), `teams` to
-    the members of one of the given area teams (bits; 0: everyone)."""
+    the members of one of the given area teams (bits; 0: everyone), `windows` (a re-offer's reach) to those
+    available for one of the slots."""
     only_list = None if only is None else list(only)
     # Which way round the rollup comes: joined for given ids (a few key look-ups); otherwise apart, the whole
     # table scanned for a big pool, the pool's own rows by key for a reach (the planner, misjudging how many
@@ -323,7 +367,9 @@ def load(
     whole_table = apart and (not prefixes or len({p[:4] for p in prefixes}) >= APART_CITIES)
     fields = (*VOLUNTEER_FIELDS, *(() if apart else ROLLUP_FIGURES), *VOLUNTEER_TAIL)
     columns = read_columns(
-        volunteers_select(prefixes, only_list, teams, with_rollup=not apart), fields, bulk=only_list is None
+        volunteers_select(prefixes, only_list, teams, with_rollup=not apart, windows=windows),
+        fields,
+        bulk=only_list is None,
     )
     if columns["id"].size > 1 and not bool(np.all(columns["id"][1:] > columns["id"][:-1])):  # a scan is in id order
         by_id = np.argsort(columns["id"], kind="stable")
@@ -353,7 +399,7 @@ def load(
         return pool
     if wanted_skills:
         held = read_columns(
-            skills_select(prefixes, wanted_skills, only_list, teams), PAIR_FIELDS, bulk=only_list is None
+            skills_select(prefixes, wanted_skills, only_list, teams, windows), PAIR_FIELDS, bulk=only_list is None
         )
         at = pool.positions(held["volunteer"])
         for index, name in enumerate(wanted_skills):

@@ -149,7 +149,20 @@ def load_pool(slots: Sequence[Slot], *, only: Iterable[int] | None = None, every
         busy_to=max(month_end, max(s.ends_at for s in specs) + rest),
         only=only,
         teams=teams,
+        windows=[
+            [
+                (int(day), int(cells))
+                for day, cells in enumerate(eligibility.needed_masks(s.starts_at, s.ends_at))
+                if cells
+            ]
+            for s in specs
+        ],
     )
+
+
+def _cells(spec: SlotSpec) -> list[tuple[int, int]]:
+    """The slot's needed half-hours as (weekday, bits) pairs, for the pool's availability pre-filter."""
+    return [(day, int(bits)) for day, bits in enumerate(eligibility.needed_masks(spec.starts_at, spec.ends_at)) if bits]
 
 
 # --- offers --------------------------------------------------------------------------------------------------
