@@ -130,6 +130,8 @@ def _under(prefixes: Sequence[str]) -> Any:
 
 #: Up to this many prefixes a reach is read by index ranges (a re-offer's), beyond it by a scan (a round's).
 SMALL_REACH = 8
+#: Up to this many volunteers a pool's skills and commitments are read by their ids.
+SMALL_POOL = 20_000
 
 
 def _after(prefix: str) -> str:
@@ -397,16 +399,20 @@ def load(
     )
     if not n:
         return pool
+    # What follows is read for the pool's own volunteers: a small pool names them (key look-ups), a big one
+    # (a round's) is found again by its conditions. Naming them keeps the planner from hashing a whole table
+    # for a re-offer's few thousand (50–80 ms of one otherwise).
+    named = only_list if only_list is not None else (ids.tolist() if n <= SMALL_POOL else None)
     if wanted_skills:
         held = read_columns(
-            skills_select(prefixes, wanted_skills, only_list, teams, windows), PAIR_FIELDS, bulk=only_list is None
+            skills_select(prefixes, wanted_skills, named, teams, windows), PAIR_FIELDS, bulk=only_list is None
         )
         at = pool.positions(held["volunteer"])
         for index, name in enumerate(wanted_skills):
             has = np.zeros(n, dtype=bool)
             has[at[(at >= 0) & (held["value"] == index)]] = True
             pool.skills[name] = has
-    _load_busy(pool, prefixes, only_list, busy_from, busy_to, teams)
+    _load_busy(pool, prefixes, named, busy_from, busy_to, teams)
     _load_offered(pool, activity_ids)
     return pool
 
@@ -426,20 +432,14 @@ def _load_busy(
 ):
     """Confirmed sign-ups and open offers overlapping [busy_from, busy_to), of volunteers in the pool, read as
     integer columns (read_columns): a round's 10⁴ open offers were 2·10⁴ datetimes converted one by one."""
-    signups = read_columns(
-        select(
-            cast(Signup.volunteer_id, db.BigInteger), _epoch_seconds(Signup.starts_at), _epoch_seconds(Signup.ends_at)
-        )
-        .join(Volunteer, Volunteer.id == Signup.volunteer_id)
-        .where(
-            Signup.status == "confirmed",
-            Signup.ends_at > busy_from,
-            Signup.starts_at < busy_to,
-            _who(prefixes, only, teams),
-        ),
-        BUSY_FIELDS,
-        bulk=False,
-    )
+    confirmed = select(
+        cast(Signup.volunteer_id, db.BigInteger), _epoch_seconds(Signup.starts_at), _epoch_seconds(Signup.ends_at)
+    ).where(Signup.status == "confirmed", Signup.ends_at > busy_from, Signup.starts_at < busy_to)
+    if only is not None:  # named: by their ids alone (ix_signups_volunteer_status_starts_at)
+        confirmed = confirmed.where(among(Signup.volunteer_id, only))
+    else:
+        confirmed = confirmed.join(Volunteer, Volunteer.id == Signup.volunteer_id).where(_who(prefixes, None, teams))
+    signups = read_columns(confirmed, BUSY_FIELDS, bulk=False)
     # Open offers are few (at most one per open seat): all of them, kept below by the pool's positions, cost
     # less than checking each one's volunteer against the reach (10⁴ key look-ups: 50 ms of a re-offer's 190).
     open_offers = read_columns(
