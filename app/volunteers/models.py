@@ -17,8 +17,13 @@ class Volunteer(Model):
         CheckConstraint("birth_year IS NULL OR birth_year BETWEEN 1900 AND 2100", name="birth_year"),
         CheckConstraint("monthly_hours_cap IS NULL OR monthly_hours_cap BETWEEN 1 AND 744", name="monthly_hours_cap"),
         Index("ix_volunteers_home_region_code", "home_region_code"),
-        # A re-offer's pool: one area team within a reach (app/dispatch/pool.py).
-        Index("ix_volunteers_team_bits_home", "team_bits", "home_region_code"),
+        # A re-offer's pool: one area team within a reach, read from the index alone (app/dispatch/pool.py).
+        Index(
+            "ix_volunteers_team_bits_home",
+            "team_bits",
+            "home_region_code",
+            postgresql_include=["id", "availability_mask", "monthly_hours_cap", "withdrawn_at", "offers_paused"],
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
