@@ -173,14 +173,14 @@ def _who(prefixes: Sequence[str], only: Iterable[int] | None, teams: int = 0, wi
     )
     if only is not None:
         condition = and_(condition, Volunteer.id.in_(sorted({int(v) for v in only})))
-    if teams and prefixes and len(prefixes) <= SMALL_REACH:
+    small = bool(prefixes) and len(prefixes) <= SMALL_REACH
+    if teams and small:
         # Every mask holding one of the bits, so ix_volunteers_team_bits_home reads the team within the reach
         # (and the planner estimates the list from team_bits' statistics; `&` it cannot).
         masks = [mask for mask in range(1, 1 << len(AREA_INDEX)) if mask & teams]
         condition = and_(condition, Volunteer.team_bits.in_(masks))
     elif teams:
         condition = and_(condition, Volunteer.team_bits.op("&")(teams) != 0)
-    small = bool(prefixes) and len(prefixes) <= SMALL_REACH
     if windows and small and db.session.get_bind().dialect.name == "postgresql":
         condition = and_(condition, available_in(windows))
     return condition
@@ -219,14 +219,13 @@ def volunteers_select(
     ).select_from(Volunteer)
     if with_rollup:
         query = query.outerjoin(rollup, rollup.volunteer_id == Volunteer.id)
-    return query.where(
-        _who(prefixes, only, teams, windows)
-    )  # no ORDER BY: a million-row sort spills; numpy sorts the ids
+    # No ORDER BY: a million-row sort spills; numpy sorts the ids.
+    return query.where(_who(prefixes, only, teams, windows))
 
 
 def rollups_select(volunteer_ids: list[int] | None = None) -> Select:
-    """The rollup rows of the given volunteers, or every row, for a pool holding most volunteers anyway
-    (volunteers_select without the rollup): a plain scan; the pool's positions drop the volunteers not in it."""
+    """The rollup rows read apart from volunteers_select: those of the given volunteers (by key), or every row
+    for a pool holding most volunteers anyway (a plain scan; the pool's positions drop the rest)."""
     rollup = DispatchRollup
     query = select(
         cast(rollup.volunteer_id, db.BigInteger),

@@ -149,14 +149,7 @@ def load_pool(slots: Sequence[Slot], *, only: Iterable[int] | None = None, every
         busy_to=max(month_end, max(s.ends_at for s in specs) + rest),
         only=only,
         teams=teams,
-        windows=[
-            [
-                (int(day), int(cells))
-                for day, cells in enumerate(eligibility.needed_masks(s.starts_at, s.ends_at))
-                if cells
-            ]
-            for s in specs
-        ],
+        windows=[_cells(spec) for spec in specs],
     )
 
 
