@@ -49,26 +49,27 @@ fonts:
 # its pages are Chinese, so the fonts above are needed too.
 CHROMIUM := /usr/bin/chromium
 
+# $(call apt_install,PACKAGE,WHAT IT IS FOR,WITHOUT ROOT): Debian's package, as root; otherwise the third
+# argument runs (a note, or `exit 1` when nothing can go on without it).
+define apt_install
+if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+  echo "==> 安装 Debian 的 $(1)（apt-get）：$(2)"; \
+  apt-get install -y -q $(1) >/dev/null 2>&1 || \
+  { apt-get update -q >/dev/null && apt-get install -y -q $(1) >/dev/null; } || \
+  { echo "$(1) 安装失败，请手动安装：apt-get install $(1)"; exit 1; }; \
+  echo "==> $(1) 已安装"; \
+else $(3); fi
+endef
+
 chromium:
 	@if [ ! -x $(CHROMIUM) ]; then \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    echo "==> 安装 Debian 的 chromium（apt-get）：工作台的浏览器测试用它（无头模式）"; \
-	    apt-get install -y -q chromium >/dev/null 2>&1 || \
-	    { apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; } || \
-	    { echo "chromium 安装失败，请手动安装：apt-get install chromium"; exit 1; }; \
-	    echo "==> chromium 已安装"; \
-	  else echo "未安装 chromium：工作台的浏览器测试将跳过（apt-get install chromium 后即可运行）"; fi; \
+	  $(call apt_install,chromium,工作台的浏览器测试用它（无头模式）,echo "未安装 chromium：工作台的浏览器测试将跳过（apt-get install chromium 后即可运行）"); \
 	fi
 
 # The HTTP benchmarks (bench/read_path.py, bench/signup_throughput.py) load the server with Debian's wrk.
 bench-tools: setup
 	@if ! command -v wrk >/dev/null; then \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    echo "==> 安装 Debian 的 wrk（apt-get）：HTTP 压测脚本用它"; \
-	    apt-get install -y -q wrk >/dev/null 2>&1 || \
-	    { apt-get update -q >/dev/null && apt-get install -y -q wrk >/dev/null; } || \
-	    { echo "wrk 安装失败，请手动安装：apt-get install wrk"; exit 1; }; \
-	  else echo "请安装 wrk（apt-get install wrk）：HTTP 压测脚本需要它"; exit 1; fi; \
+	  $(call apt_install,wrk,HTTP 压测脚本用它,echo "请安装 wrk（apt-get install wrk）：HTTP 压测脚本需要它"; exit 1); \
 	fi
 
 # Embedded default: SQLite in instance/, no Redis, sandbox WeChat, demo data; web and bot together.
